@@ -1,0 +1,1 @@
+"""The SDK that training code imports: client, background sender, disk spool, provenance."""
