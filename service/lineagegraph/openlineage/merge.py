@@ -1,0 +1,124 @@
+"""Order-free merging of OpenLineage events into what a Run or a snapshot holds (pure).
+
+Integrations send several events per run (START, RUNNING..., COMPLETE/FAIL/ABORT, OTHER), may send
+them out of order and may send one twice. Every rule here is a function of the *set* of events seen,
+never of their arrival order, so a replay changes nothing and COMPLETE before START yields the same
+run as START before COMPLETE:
+
+- startTime is the earliest eventTime seen; the status is the latest terminal event's (by eventTime,
+  ties broken by a fixed rank), RUNNING while there is none; endTime is that terminal event's time.
+- completedAt, the earliest COMPLETE eventTime, is when the run's outputs became available.
+- facets merge by key: each key keeps the value of the latest event that sent it (ties broken by
+  the JSON text), so facets sent only on START (sourceCode) and only on COMPLETE
+  (outputStatistics) are both kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from lineagegraph.models import RunStatus
+from lineagegraph.openlineage.mapping import TERMINAL, RunChange
+
+JsonDict = dict[str, Any]
+# Which terminal status wins when two terminal events carry the same eventTime.
+_RANK = {RunStatus.COMPLETED: 1, RunStatus.KILLED: 2, RunStatus.FAILED: 3}
+
+
+def time_key(moment: datetime) -> str:
+    """A UTC ISO text that sorts like the instant it names."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetSet:
+    facets: dict[str, JsonDict] = field(default_factory=dict)
+    times: dict[str, str] = field(default_factory=dict)  # facet key -> time_key of its event
+
+    @classmethod
+    def from_json(cls, facets: str | None, times: str | None) -> FacetSet:
+        return cls(json.loads(facets) if facets else {}, json.loads(times) if times else {})
+
+    def facets_json(self) -> str | None:
+        return canonical_json(self.facets) if self.facets else None
+
+    def times_json(self) -> str | None:
+        return canonical_json(self.times) if self.times else None
+
+    def merged(self, incoming: dict[str, JsonDict], moment: datetime) -> FacetSet:
+        at = time_key(moment)
+        facets, times = dict(self.facets), dict(self.times)
+        for key, value in incoming.items():
+            if key in facets:
+                mine = (at, canonical_json(value))
+                theirs = (times.get(key, ""), canonical_json(facets[key]))
+                if mine <= theirs:
+                    continue
+            facets[key] = value
+            times[key] = at
+        return FacetSet(facets, times)
+
+    def filled_from(self, older: FacetSet) -> FacetSet:
+        """These facets, plus those only ``older`` has (a placeholder merged into a snapshot)."""
+        facets = {**older.facets, **self.facets}
+        times = {**older.times, **self.times}
+        return FacetSet(facets, times)
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """What a Run node holds of its OpenLineage events; ``None`` everywhere for a new node."""
+
+    status: RunStatus | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    completed_at: datetime | None = None
+    job_namespace: str | None = None
+    job_name: str | None = None
+    job_time: str | None = None  # time_key of the event the job identity came from
+    run_facets: FacetSet = field(default_factory=FacetSet)
+    job_facets: FacetSet = field(default_factory=FacetSet)
+    has_events: bool = False  # False: a placeholder made from a child's parent facet
+
+    def merged(self, change: RunChange) -> RunState:
+        at = change.event_time
+        start = at if self.start_time is None else min(self.start_time, at)
+        status, end = self.status, self.end_time
+        if change.status in TERMINAL and not self._terminal_beats(change.status, at):
+            status, end = change.status, at
+        if status not in TERMINAL:
+            status, end = RunStatus.RUNNING, None
+        completed = self.completed_at
+        if change.status is RunStatus.COMPLETED:
+            completed = at if completed is None else min(completed, at)
+        job_namespace, job_name, job_time = self.job_namespace, self.job_name, self.job_time
+        identity_at = time_key(at)
+        if not self.has_events or job_time is None or identity_at > job_time:
+            job_namespace, job_name, job_time = change.job_namespace, change.job_name, identity_at
+        return replace(
+            self,
+            status=status,
+            start_time=start,
+            end_time=end,
+            completed_at=completed,
+            job_namespace=job_namespace,
+            job_name=job_name,
+            job_time=job_time,
+            run_facets=self.run_facets.merged(change.run_facets, at),
+            job_facets=self.job_facets.merged(change.job_facets, at),
+            has_events=True,
+        )
+
+    def _terminal_beats(self, incoming: RunStatus | None, at: datetime) -> bool:
+        """True when the terminal state already held wins over ``incoming`` sent at ``at``."""
+        held = self.status
+        if held is None or held not in TERMINAL or self.end_time is None or incoming is None:
+            return False
+        return (at, _RANK[incoming]) <= (self.end_time, _RANK[held])
