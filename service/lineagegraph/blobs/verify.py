@@ -1,0 +1,143 @@
+"""Is the object under a blob key really the bytes its digest names?
+
+Cheapest proof first: the full-object SHA-256 S3 computed on a single PUT (signed into the URL,
+checked by S3 on arrival); then our ``lineage-sha256`` tag, set after we read and hashed the object
+ourselves (S3 drops tags when an object is overwritten); else a streaming read now. Multipart
+objects only carry a COMPOSITE checksum (a hash of part hashes), so their first proof is a read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from minio import Minio
+from minio.commonconfig import Tags
+from minio.error import S3Error
+
+from lineagegraph.blob_protocol import DigestMismatch, digest_b64, digest_hex
+from lineagegraph.blobs.keys import blob_key
+from lineagegraph.errors import BadInput
+
+log = logging.getLogger("lineagegraph.blobs")
+VERIFIED_TAG = "lineage-sha256"
+READ_CHUNK = 8 * 1024**2
+MISSING_CODES = frozenset({"NoSuchKey", "NoSuchObject", "NotFound"})
+
+VerifiedBy = Literal["s3-checksum", "read", "tag"]
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    size: int
+    last_modified: datetime | None
+    sha256: str | None  # base64 full-object checksum, when S3 has one
+    content_type: str | None
+
+
+@dataclass(frozen=True)
+class Verified:
+    size: int
+    verified_by: VerifiedBy
+    content_type: str | None
+
+
+def head(client: Minio, bucket: str, key: str) -> ObjectState | None:
+    try:
+        stat = client.stat_object(bucket, key, extra_headers={"x-amz-checksum-mode": "ENABLED"})
+    except S3Error as exc:
+        if exc.code in MISSING_CODES:
+            return None
+        raise
+    headers = stat.metadata or {}
+    checksum = headers.get("x-amz-checksum-sha256")
+    kind = (headers.get("x-amz-checksum-type") or "FULL_OBJECT").upper()
+    full = checksum if checksum and kind == "FULL_OBJECT" and "-" not in checksum else None
+    return ObjectState(int(stat.size or 0), stat.last_modified, full, stat.content_type)
+
+
+def read_sha256(client: Minio, bucket: str, key: str) -> tuple[str, int]:
+    """Stream the object once; (hex SHA-256, bytes read)."""
+    response = client.get_object(bucket, key)
+    hasher, count = hashlib.sha256(), 0
+    try:
+        for chunk in response.stream(READ_CHUNK):
+            hasher.update(chunk)
+            count += len(chunk)
+    finally:
+        response.close()
+        response.release_conn()
+    return hasher.hexdigest(), count
+
+
+def _has_tag(client: Minio, bucket: str, key: str, hexdigest: str) -> bool:
+    try:
+        tags = client.get_object_tags(bucket, key)
+    except S3Error as exc:
+        if exc.code in MISSING_CODES | {"NoSuchTagSet"}:
+            return False
+        raise
+    return tags is not None and tags.get(VERIFIED_TAG) == hexdigest
+
+
+def mark_verified(client: Minio, bucket: str, key: str, hexdigest: str) -> None:
+    tags = Tags.new_object_tags()
+    tags[VERIFIED_TAG] = hexdigest
+    try:
+        client.set_object_tags(bucket, key, tags)
+    except S3Error as exc:  # a store without tagging still works: it re-reads on a later check
+        log.warning("could not tag verified blob %s: %s", key, exc.code)
+
+
+def remove_quietly(client: Minio, bucket: str, key: str) -> None:
+    try:
+        client.remove_object(bucket, key)
+    except S3Error as exc:
+        if exc.code not in MISSING_CODES:
+            raise
+
+
+def verify_blob(
+    client: Minio, bucket: str, digest: str, expected_size: int | None
+) -> Verified | None:
+    """Prove the blob for ``digest``; None when absent. Bytes that do not match are removed
+    (the key is their content address, so they can only be corrupt) and DigestMismatch raised.
+    A matching blob of another size than declared raises BadInput and stays."""
+    key, hexdigest = blob_key(digest), digest_hex(digest)
+    state = head(client, bucket, key)
+    if state is None:
+        return None
+    how: VerifiedBy
+    if state.sha256 is not None:
+        if state.sha256 != digest_b64(digest):
+            remove_quietly(client, bucket, key)
+            raise DigestMismatch(
+                f"stored object for {digest} has another SHA-256 (S3 checksum); removed it",
+                stored_size=state.size,
+            )
+        how = "s3-checksum"
+    elif _has_tag(client, bucket, key, hexdigest):
+        how = "tag"
+    else:
+        actual, count = read_sha256(client, bucket, key)
+        if actual != hexdigest:
+            remove_quietly(client, bucket, key)
+            raise DigestMismatch(
+                f"stored object for {digest} hashes to sha256:{actual}; removed it",
+                actual=f"sha256:{actual}",
+            )
+        if count != state.size:
+            remove_quietly(client, bucket, key)
+            raise DigestMismatch(f"stored object for {digest} changed while being read; removed")
+        mark_verified(client, bucket, key, hexdigest)
+        how = "read"
+    if expected_size is not None and state.size != expected_size:
+        raise BadInput(
+            f"declared size {expected_size} but the content with digest {digest} has "
+            f"{state.size} bytes",
+            field="size",
+        )
+    return Verified(state.size, how, state.content_type)
