@@ -1,0 +1,519 @@
+"""``lg.Client``: registration, runs, flush and reads; the pipeline spool -> sender -> service.
+
+A log call validates, writes one framed record to this process's spool segment, queues it and
+returns (microseconds). Network trouble never raises into training code: events wait in the
+spool and the sender retries. Events the service refuses are final: they are logged, kept in
+``client.errors`` and raised as ``LineageWarning`` in your thread at the next SDK call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import itertools
+import logging
+import os
+import secrets
+import sys
+import threading
+import uuid
+import warnings
+import weakref
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, SecretStr
+
+from lineagegraph.config import Settings, load_settings, secret
+from lineagegraph.errors import BadInput, LineageError
+from lineagegraph.models import (
+    ArtifactRegistered,
+    ArtifactSpec,
+    CodeVersion,
+    Environment,
+    Hardware,
+    Provenance,
+    RunStarted,
+    RunStatus,
+)
+from lineagegraph.refs import NodeKind, parse_ref
+from lineagegraph.sdk import lifecycle, provenance
+from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
+from lineagegraph.sdk.encode import Dep, build, event_payload, metrics_payload
+from lineagegraph.sdk.jsonable import to_json_object
+from lineagegraph.sdk.reads import Impact, Querier, RunHandle, fetch_impact
+from lineagegraph.sdk.run import LineageWarning, Run, normalize_tags
+from lineagegraph.sdk.seeding import last_seeds, seed_everything
+from lineagegraph.sdk.sender import Backoff, EventError, Sender
+from lineagegraph.sdk.spool import Spool, frame
+from lineagegraph.sdk.transport import HttpTransport, Transport
+
+log = logging.getLogger("lineagegraph.sdk")
+_active_runs: contextvars.ContextVar[tuple[Run, ...]] = contextvars.ContextVar(
+    "lineagegraph_runs", default=()
+)
+_Capture = bool | Mapping[str, Any] | BaseModel
+
+
+def _capture(value: _Capture, model: type[BaseModel], default: Any) -> Any:
+    """True: capture; False: leave out; a dict or model: use it as given."""
+    if value is True:
+        return default()
+    if value is False:
+        return None
+    if isinstance(value, model):
+        return value
+    if isinstance(value, Mapping):
+        return build(model, **dict(value))
+    raise BadInput(f"expected True, False, a dict or {model.__name__}", field=model.__name__)
+
+
+class Client:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        settings: Settings | None = None,
+        transport: Transport | httpx.BaseTransport | None = None,
+        spool_dir: str | Path | None = None,
+        flush_at_exit: float = 10.0,
+        handle_sigterm: bool = True,
+        replay: bool = True,
+        retry_initial: float = 0.2,
+        retry_max: float = 30.0,
+    ) -> None:
+        """``url``/``token`` default to the settings (LINEAGE_URL / LINEAGE_TOKEN). Unsent events
+        of earlier processes found in the spool are replayed unless ``replay=False``; failed
+        requests are retried after ``retry_initial`` seconds, doubling up to ``retry_max``."""
+        updates: dict[str, Any] = {}
+        if url is not None:
+            updates["url"] = url
+        if token is not None:
+            updates["token"] = SecretStr(token)
+        if spool_dir is not None:
+            updates["spool_dir"] = Path(spool_dir)
+        base = settings if settings is not None else load_settings()
+        self.settings = base.model_copy(update=updates) if updates else base
+        if transport is None or isinstance(transport, httpx.BaseTransport):
+            self._transport: Transport = HttpTransport(
+                self.settings.url, secret(self.settings.token), http_transport=transport
+            )
+        else:
+            self._transport = transport
+        self.flush_at_exit = flush_at_exit
+        self._backoff = (retry_initial, retry_max)
+        self._errors: list[EventError] = []
+        self._unreported: deque[str] = deque()
+        self._waiting: weakref.WeakValueDictionary[str, Artifact] = weakref.WeakValueDictionary()
+        self._runs: set[Run] = set()
+        self._runs_lock = threading.Lock()
+        self._dropped = 0
+        self._closed = False
+        self._code_cache: provenance.CodeCapture | None = None
+        self._start_pipeline(claim=replay)
+        lifecycle.register(self, handle_sigterm=handle_sigterm)
+
+    # --- pipeline ---------------------------------------------------------------------------
+    def _start_pipeline(self, *, claim: bool) -> None:
+        self._pid = os.getpid()
+        self._ids = itertools.count()
+        self._id_prefix = secrets.token_hex(10) + "-"
+        self._spool = Spool(Path(self.settings.spool_dir), self.settings.spool_max_bytes)
+        self._sender: Sender | None = Sender(
+            self._transport,
+            self._spool,
+            active=self._spool.new_segment(),
+            max_batch=self.settings.max_batch_size,
+            max_request_bytes=self.settings.max_request_bytes,
+            flush_interval=self.settings.flush_interval_seconds,
+            on_error=self._on_error,
+            on_assigned=self._on_assigned,
+            rotate_bytes=min(64 * 1024**2, max(self.settings.spool_max_bytes // 4, 4096)),
+            claim=claim,
+            backoff=Backoff(*self._backoff),
+        )
+        self._sender.start()
+
+    def _after_fork_in_child(self) -> None:
+        sender, self._sender = self._sender, None
+        if sender is not None:  # the parent's files and thread are not ours
+            sender.detach()
+
+    def _pipeline(self) -> Sender:
+        sender = self._sender
+        if sender is None:
+            if self._closed:
+                raise LineageError("this client is closed")
+            self._start_pipeline(claim=False)  # a forked child: its own segment and thread
+            sender = self._sender
+            assert sender is not None
+        return sender
+
+    def _next_id(self) -> str:
+        return f"{self._id_prefix}{next(self._ids):x}"
+
+    def _append(self, event_id: str, payload: bytes, *, droppable: bool) -> None:
+        sender = self._pipeline()
+        framed = frame(payload)
+        if droppable and sender.spool_full(len(framed)):
+            self._drop("the spool is full")
+            return
+        try:
+            sender.enqueue(event_id, framed, payload)
+        except OSError as exc:  # disk full or gone: report, never crash training
+            self._drop(f"the spool could not be written ({exc})")
+
+    def _drop(self, why: str) -> None:
+        self._dropped += 1
+        if self._dropped == 1 or self._dropped % 10_000 == 0:
+            message = (
+                f"lineagegraph: {why}; {self._dropped} metric events dropped so far "
+                f"(spool {self._spool.directory}, cap {self._spool.max_bytes} bytes)"
+            )
+            log.warning(message)
+            self._unreported.append(message)
+
+    def _emit(self, event: BaseModel, *, assigns: bool = False, deps: Sequence[Dep] = ()) -> None:
+        if self._unreported:
+            self._report()
+        payload = event_payload(event, assigns=assigns, deps=deps)
+        limit = int(self.settings.max_request_bytes * 0.9)
+        if len(payload) > limit:
+            raise BadInput(
+                f"{type(event).__name__} is {len(payload)} bytes as JSON, over the {limit} bytes "
+                "one request may carry; store large content as an artifact"
+            )
+        self._append(str(getattr(event, "event_id")), payload, droppable=False)  # noqa: B009
+
+    def _log_metrics(self, run_id: str, step: int, values: Mapping[str, object]) -> None:
+        if self._unreported:
+            self._report()
+        event_id = self._next_id()
+        self._append(event_id, metrics_payload(event_id, run_id, step, values), droppable=True)
+
+    @staticmethod
+    def _deps(pending: Artifact | None, path: Sequence[str | int]) -> list[Dep]:
+        return [(path, pending.event_id)] if pending is not None else []
+
+    # --- answers from the sender thread -----------------------------------------------------
+    def _on_error(self, error: EventError) -> None:
+        self._errors.append(error)
+        self._unreported.append(f"lineagegraph: the service rejected {error}")
+        handle = self._waiting.pop(error.event_id, None)
+        if handle is not None:
+            handle.resolve(None, failure=f"{error.code}: {error.message}")
+
+    def _on_assigned(self, event_id: str, ref: str) -> None:
+        handle = self._waiting.pop(event_id, None)
+        if handle is not None:
+            handle.resolve(ref)
+
+    def _report(self) -> None:
+        while self._unreported:
+            warnings.warn(self._unreported.popleft(), LineageWarning, stacklevel=4)
+
+    @property
+    def errors(self) -> list[EventError]:
+        """Events the service refused (final; they are not resent)."""
+        return list(self._errors)
+
+    def stats(self) -> dict[str, Any]:
+        sender = self._sender
+        return {
+            "pending": sender.pending() if sender else 0,
+            "sent": sender.sent if sender else 0,
+            "rejected": len(self._errors),
+            "dropped": self._dropped,
+            "spool_dir": str(self._spool.directory),
+            "last_error": sender.last_error if sender else None,
+        }
+
+    # --- registration -----------------------------------------------------------------------
+    def register_dataset_snapshot(
+        self,
+        name: str,
+        version: str,
+        *,
+        path: str | Path | None = None,
+        uri: str | None = None,
+        digest: str | None = None,
+        **extra: Any,
+    ) -> Artifact:
+        """A dataset snapshot: a file to store (``path``) or a reference (``uri`` + ``digest``).
+        Extra keywords: row_count, schema, size_bytes, media_type, tags, properties."""
+        return self._register(
+            NodeKind.DATASET_SNAPSHOT, name, version, path=path, uri=uri, digest=digest, **extra
+        )
+
+    def register_feature_definition(
+        self,
+        name: str,
+        version: str,
+        *,
+        sources: Iterable[Artifact | str] = (),
+        code: str | None = None,
+        expression: str | None = None,
+        **extra: Any,
+    ) -> Artifact:
+        """A feature definition derived from snapshots or features; ``code`` is stored by its
+        digest (and as text in ``properties["code"]`` up to 64 KiB)."""
+        if code is not None:
+            import hashlib
+
+            extra["code_digest"] = "sha256:" + hashlib.sha256(code.encode()).hexdigest()
+            if len(code) <= 64 * 1024:
+                extra["properties"] = {**dict(extra.get("properties") or {}), "code": code}
+        return self._register(
+            NodeKind.FEATURE_DEFINITION,
+            name,
+            version,
+            sources=sources,
+            expression=expression,
+            **extra,
+        )
+
+    def _register(
+        self,
+        kind: NodeKind,
+        name: str,
+        version: str | None,
+        *,
+        path: str | Path | None = None,
+        uri: str | None = None,
+        digest: str | None = None,
+        produced_by: uuid.UUID | None = None,
+        sources: Iterable[Artifact | str] = (),
+        deps: Sequence[Dep] = (),
+        **fields: Any,
+    ) -> Artifact:
+        if path is not None and uri is not None:
+            raise BadInput("give either path= (a file to store) or uri= (a reference)", field="uri")
+        all_deps = list(deps)
+        source_refs = []
+        for i, source in enumerate(sources):
+            ref, pending = ref_of(source, "sources")
+            source_refs.append(ref)
+            all_deps += self._deps(pending, ["artifact", "sources", i])
+        if "tags" in fields:
+            fields["tags"] = normalize_tags(fields["tags"])
+        if path is not None:
+            stored = store_file(check_file(path), digest)
+            fields.update(
+                digest=stored.digest,
+                size_bytes=stored.size_bytes,
+                uri=stored.uri,
+                storage=stored.storage,
+                is_reference=stored.is_reference,
+            )
+            fields.setdefault("media_type", stored.media_type)
+        elif uri is not None:
+            fields.update(uri=uri, digest=digest, is_reference=True)
+        elif digest is not None:
+            fields["digest"] = digest
+        spec = build(
+            ArtifactSpec, kind=kind, name=name, version=version, sources=source_refs, **fields
+        )
+        assert isinstance(spec, ArtifactSpec)
+        event = build(ArtifactRegistered, artifact=spec, produced_by=produced_by)
+        assert isinstance(event, ArtifactRegistered)
+        handle = Artifact(
+            kind,
+            spec.name,
+            spec.version,
+            event_id=event.event_id,
+            digest=spec.digest,
+            uri=spec.uri,
+            size_bytes=spec.size_bytes,
+            wait=self._wait_for,
+        )
+        if version is None:
+            self._waiting[event.event_id] = handle
+        self._emit(event, assigns=version is None, deps=all_deps)
+        return handle
+
+    def _wait_for(self, handle: Artifact, timeout: float) -> None:
+        sender = self._sender
+        if sender is not None:
+            sender.nudge()
+        handle._known.wait(timeout)
+
+    # --- runs -------------------------------------------------------------------------------
+    def start_run(
+        self,
+        name: str,
+        *,
+        config: Any = None,
+        seed: int | None = None,
+        tags: Mapping[str, object] | None = None,
+        parent: Run | RunHandle | str | None = None,
+        params: Any = None,
+        data_filters: Any = None,
+        code: _Capture = True,
+        environment: _Capture = True,
+        hardware: _Capture = True,
+        user: str | bool = True,
+        job_namespace: str | None = None,
+        job_name: str | None = None,
+    ) -> Run:
+        """Start a run with its provenance (code, environment, hardware: True captures, False
+        leaves out, a dict/model overrides). Inside another run's ``with`` it is a child run."""
+        if parent is None:
+            stack = _active_runs.get()
+            parent = stack[-1] if stack else None
+        parent_id = None
+        if parent is not None:
+            ref = parent.ref if isinstance(parent, Run | RunHandle) else parent
+            parsed = parse_ref(ref, field="parent")
+            if parsed.kind is not NodeKind.RUN:
+                raise BadInput(f"parent must be a run, not {ref!r}", field="parent")
+            parent_id = uuid.UUID(parsed.name)
+        seeds = seed_everything(seed) if seed is not None else last_seeds()
+        prov = Provenance(
+            code=_capture(code, CodeVersion, self._capture_code),
+            environment=_capture(
+                environment,
+                Environment,
+                lambda: provenance.capture_environment(self.settings.image_digest),
+            ),
+            hardware=_capture(hardware, Hardware, provenance.capture_hardware),
+            seeds=seeds,
+            config=to_json_object(config, "config") if config is not None else None,
+            data_filters=(
+                to_json_object(data_filters, "data_filters") if data_filters is not None else None
+            ),
+            user=(provenance.current_user() if user is True else (user or None)),
+        )
+        run_id = uuid.uuid4()
+        event = build(
+            RunStarted,
+            run_id=run_id,
+            name=name,
+            parent_run_id=parent_id,
+            provenance=prov,
+            tags=normalize_tags(tags),
+            job_namespace=job_namespace,
+            job_name=job_name,
+        )
+        run = Run(self, run_id, name, parent if isinstance(parent, Run) else None)
+        self._emit(event)
+        with self._runs_lock:
+            self._runs.add(run)
+        if params is not None:
+            run.log_params(params)
+        return run
+
+    def _capture_code(self) -> CodeVersion:
+        stack = _active_runs.get()
+        if stack and self._code_cache is not None:  # a child run shares its parent's checkout
+            return self._code_cache.code
+        captured = provenance.capture_code()
+        self._code_cache = captured
+        if captured.diff is not None:
+            provenance.keep_diff(Path(self.settings.spool_dir), captured.diff)
+        return captured.code
+
+    def _push(self, run: Run) -> None:
+        _active_runs.set((*_active_runs.get(), run))
+
+    def _pop(self, run: Run) -> None:
+        stack = _active_runs.get()
+        if run in stack:
+            _active_runs.set(tuple(r for r in stack if r is not run))
+
+    def _run_ended(self, run: Run) -> None:
+        with self._runs_lock:
+            self._runs.discard(run)
+
+    # --- flush, close, reads ----------------------------------------------------------------
+    def flush(self, timeout: float = 30.0) -> int:
+        """Block until everything queued has the service's answer, at most ``timeout``
+        seconds; returns how many events remain unsent (they stay in the spool)."""
+        self._report()
+        sender = self._sender
+        remaining = sender.flush(timeout) if sender is not None else 0
+        self._report()
+        return remaining
+
+    def close(self, timeout: float = 10.0) -> int:
+        """Flush for at most ``timeout`` seconds and stop the sender; returns what remains."""
+        if self._closed:
+            return 0
+        remaining = self.flush(timeout)
+        self._closed = True
+        sender, self._sender = self._sender, None
+        if sender is not None:
+            sender.stop()
+        self._transport.close()
+        lifecycle.unregister(self)
+        return remaining
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _reader(self) -> Querier:
+        query = getattr(self._transport, "query", None)
+        if not callable(query):
+            raise LineageError("this client's transport cannot run queries")
+        return self._transport  # type: ignore[return-value]
+
+    def _flush_before_read(self) -> None:
+        self.flush(10.0)  # read your own writes
+
+    def impact(self, artifact: Artifact | str) -> Impact:
+        """Everything downstream of an artifact (the GraphQL ``impact`` query)."""
+        ref, pending = ref_of(artifact, "ref")
+        if pending is not None:
+            ref = pending.ref
+        self._flush_before_read()
+        return fetch_impact(self._reader(), ref)
+
+    def get_run(self, ref: Run | str) -> RunHandle:
+        return RunHandle(
+            ref.ref if isinstance(ref, Run) else ref, self._reader, self._flush_before_read
+        )
+
+    # --- process hooks (lifecycle.py) -------------------------------------------------------
+    def _active(self) -> list[Run]:
+        with self._runs_lock:
+            return list(self._runs)
+
+    def _on_sigterm(self) -> None:
+        for run in self._active():
+            run._kill()
+        self._finish_quietly(min(self.flush_at_exit, 10.0))
+
+    def _at_exit(self) -> None:
+        failure = lifecycle.uncaught_exception()
+        for run in self._active():
+            with contextlib.suppress(LineageError):
+                if failure is None:
+                    run.end(RunStatus.COMPLETED)
+                else:
+                    from lineagegraph.sdk.run import error_type_name
+
+                    run.end(
+                        RunStatus.FAILED,
+                        error_type=error_type_name(failure),
+                        error_message=str(failure),
+                    )
+        self._finish_quietly(self.flush_at_exit)
+        self.close(0)
+
+    def _finish_quietly(self, timeout: float) -> None:
+        sender = self._sender
+        if sender is None:
+            return
+        remaining = sender.flush(timeout)
+        if remaining:
+            print(
+                f"lineagegraph: {remaining} events not yet acknowledged remain spooled in "
+                f"{self._spool.directory}; the next client or `lineage sync` sends them",
+                file=sys.stderr,
+            )

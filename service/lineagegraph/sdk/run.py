@@ -1,0 +1,322 @@
+"""A live run: what ``client.start_run`` returns and the ``with`` block manages.
+
+Every method validates its input at the call (a BadInput names the field), appends an event to
+the spool and returns; none waits for the network. Steps left out of ``log_metrics`` count up per
+run from 0: each call without ``step`` takes the step after the latest one used.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import uuid
+import warnings
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from lineagegraph.errors import BadInput
+from lineagegraph.models import (
+    ArtifactConsumed,
+    ArtifactProduced,
+    Interval,
+    ParamsLogged,
+    RunFinished,
+    RunStatus,
+    RunTagged,
+)
+from lineagegraph.refs import NodeKind
+from lineagegraph.sdk.artifacts import Artifact, ref_of
+from lineagegraph.sdk.encode import build, check_step
+from lineagegraph.sdk.jsonable import to_json_object
+from lineagegraph.sdk.reads import RunReader
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lineagegraph.sdk.client import Client
+
+MAX_ERROR_MESSAGE = 10_000
+
+
+class LineageWarning(UserWarning):
+    """Something the SDK could not do for you, reported without stopping training."""
+
+
+class RunEnded(BadInput):
+    """Logging to a run that has already ended."""
+
+
+def normalize_tags(tags: Mapping[str, object] | None, field: str = "tags") -> dict[str, str]:
+    if tags is None:
+        return {}
+    if not isinstance(tags, Mapping):
+        raise BadInput(f"{field} must be a dict of str -> str", field=field)
+    out = {}
+    for key, value in tags.items():
+        if not isinstance(key, str):
+            raise BadInput(f"{field}: tag keys must be strings, not {key!r:.40}", field=field)
+        if not isinstance(value, str | int | float | bool):
+            raise BadInput(
+                f"{field}.{key}: tag values must be strings (numbers and bools are converted), "
+                f"not {type(value).__name__}",
+                field=f"{field}.{key}",
+            )
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out[key] = str(value)
+    return out
+
+
+def _interval(value: object, where: str) -> Interval:
+    if isinstance(value, Interval):
+        return value
+    if isinstance(value, Mapping):
+        fields = dict(value)
+    elif isinstance(value, tuple | list) and len(value) in (3, 4):
+        fields = dict(zip(("value", "low", "high", "confidence"), value, strict=False))
+    else:
+        raise BadInput(
+            f"{where} must be (value, low, high), (value, low, high, confidence) or a dict",
+            field=where,
+        )
+    interval = build(Interval, **fields)
+    assert isinstance(interval, Interval)
+    bounds = (interval.low, interval.value, interval.high)
+    if (
+        all(math.isfinite(b) for b in bounds)
+        and not interval.low <= interval.value <= interval.high
+    ):
+        raise BadInput(f"{where}: need low <= value <= high, got {bounds}", field=where)
+    return interval
+
+
+class Run(RunReader):
+    def __init__(self, client: Client, run_id: uuid.UUID, name: str, parent: Run | None) -> None:
+        self.client = client
+        self.id = run_id
+        self.ref = f"run:{run_id}"
+        self.name = name
+        self.parent = parent
+        self.status = RunStatus.RUNNING
+        self._run_id = str(run_id)
+        self._step = -1
+        self._lock = threading.Lock()
+        self._killed_by_signal = False
+        self._querier = client._reader
+        self._before_read = client._flush_before_read
+
+    def __repr__(self) -> str:
+        return f"Run({self.name!r}, {self.ref}, {self.status.value})"
+
+    @property
+    def ended(self) -> bool:
+        return self.status is not RunStatus.RUNNING
+
+    def _check_open(self, what: str, *, soft: bool = True) -> bool:
+        """True when the run is open. After SIGTERM killed it, ``soft`` calls warn and return
+        False (a graceful-shutdown handler may still log: do not crash it); else RunEnded."""
+        if self.status is RunStatus.RUNNING:
+            return True
+        if (
+            soft and self._killed_by_signal
+        ):  # a graceful-shutdown handler may still log: do not crash it
+            warnings.warn(
+                f"{what} on {self.ref} ignored: the run was marked KILLED by SIGTERM",
+                LineageWarning,
+                stacklevel=3,
+            )
+            return False
+        raise RunEnded(
+            f"cannot {what}: run {self.name!r} ({self.ref}) has already ended "
+            f"({self.status.value})",
+            field="run",
+        )
+
+    # --- metrics, params, tags ---------------------------------------------------------------
+    def log_metrics(self, values: Mapping[str, object], step: int | None = None) -> None:
+        """Log several metrics at one step (NaN and +-Infinity are stored as such)."""
+        if self.status is not RunStatus.RUNNING and not self._check_open("log_metrics"):
+            return
+        with self._lock:
+            if step is None:
+                self._step += 1
+                use = self._step
+            else:
+                use = check_step(step)
+                if use > self._step:
+                    self._step = use
+        self.client._log_metrics(self._run_id, use, values)
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        self.log_metrics({key: value}, step=step)
+
+    def log_params(self, params: Mapping[str, Any] | Any) -> None:
+        if self._check_open("log_params"):
+            converted = to_json_object(params, "params")
+            self.client._emit(build(ParamsLogged, run_id=self.id, params=converted))
+
+    def set_tags(self, tags: Mapping[str, object]) -> None:
+        if self._check_open("set_tags"):
+            event = build(RunTagged, run_id=self.id, tags=normalize_tags(tags))
+            self.client._emit(event)
+
+    def set_tag(self, key: str, value: object) -> None:
+        self.set_tags({key: value})
+
+    # --- lineage -----------------------------------------------------------------------------
+    def consume(self, artifact: Artifact | str) -> None:
+        """Record that this run read ``artifact`` (a handle or a ref; ``dataset:<name>`` binds
+        to the dataset's latest snapshot on the service)."""
+        if self._check_open("consume"):
+            ref, pending = ref_of(artifact, "ref")
+            event = build(ArtifactConsumed, run_id=self.id, ref=ref)
+            self.client._emit(event, deps=self.client._deps(pending, ["ref"]))
+
+    def produce(self, artifact: Artifact | str) -> None:
+        """Record that this run produced an artifact registered elsewhere."""
+        if self._check_open("produce"):
+            ref, pending = ref_of(artifact, "ref")
+            event = build(ArtifactProduced, run_id=self.id, ref=ref)
+            self.client._emit(event, deps=self.client._deps(pending, ["ref"]))
+
+    def log_model(
+        self,
+        name: str,
+        *,
+        path: str | Path | None = None,
+        uri: str | None = None,
+        digest: str | None = None,
+        version: str | None = None,
+        framework: str | None = None,
+        **extra: Any,
+    ) -> Artifact:
+        """A model this run produced; without ``version`` the service numbers it per name."""
+        self._check_open("log_model", soft=False)
+        return self.client._register(
+            NodeKind.MODEL,
+            name,
+            version,
+            path=path,
+            uri=uri,
+            digest=digest,
+            produced_by=self.id,
+            framework=framework,
+            **extra,
+        )
+
+    def log_dataset_snapshot(
+        self,
+        name: str,
+        version: str,
+        *,
+        path: str | Path | None = None,
+        uri: str | None = None,
+        digest: str | None = None,
+        **extra: Any,
+    ) -> Artifact:
+        """A dataset snapshot this run produced."""
+        self._check_open("log_dataset_snapshot", soft=False)
+        return self.client._register(
+            NodeKind.DATASET_SNAPSHOT,
+            name,
+            version,
+            path=path,
+            uri=uri,
+            digest=digest,
+            produced_by=self.id,
+            **extra,
+        )
+
+    def log_evaluation(
+        self,
+        name: str,
+        *,
+        model: Artifact | str,
+        metrics: Mapping[str, float] | None = None,
+        slices: Mapping[str, Mapping[str, object]] | None = None,
+        version: str | None = None,
+        **extra: Any,
+    ) -> Artifact:
+        """An evaluation report of ``model``: overall metrics and, per slice ("country=US"),
+        metrics with confidence intervals given as (value, low, high[, confidence])."""
+        self._check_open("log_evaluation", soft=False)
+        model_ref, pending = ref_of(model, "model")
+        converted = {
+            key: {
+                metric: _interval(value, f"slices.{key}.{metric}")
+                for metric, value in (dict(per_slice).items())
+            }
+            for key, per_slice in (slices or {}).items()
+        }
+        return self.client._register(
+            NodeKind.EVALUATION_REPORT,
+            name,
+            version,
+            produced_by=self.id,
+            evaluates=model_ref,
+            metrics=dict(metrics or {}),
+            slices=converted,
+            deps=self.client._deps(pending, ["artifact", "evaluates"]),
+            **extra,
+        )
+
+    # --- the end -----------------------------------------------------------------------------
+    def end(
+        self,
+        status: RunStatus | str = RunStatus.COMPLETED,
+        *,
+        error_type: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        """Finish the run (a ``with`` block does this for you). Ending twice is an error."""
+        final = RunStatus(status)
+        if final is RunStatus.RUNNING:
+            raise BadInput("end() needs COMPLETED, FAILED or KILLED", field="status")
+        with self._lock:
+            if self.status is not RunStatus.RUNNING:
+                raise RunEnded(f"run {self.ref} has already ended ({self.status.value})")
+            self.status = final
+        message = error_message[:MAX_ERROR_MESSAGE] if error_message else error_message
+        event = build(
+            RunFinished,
+            run_id=self.id,
+            status=final,
+            error_type=error_type,
+            error_message=message,
+        )
+        self.client._emit(event)
+        self.client._run_ended(self)
+
+    def _kill(self) -> None:
+        """SIGTERM: mark KILLED (later log calls warn instead of raising)."""
+        if self.status is RunStatus.RUNNING:
+            self._killed_by_signal = True
+            self.end(RunStatus.KILLED, error_type="SIGTERM", error_message="terminated by SIGTERM")
+
+    def __enter__(self) -> Run:
+        self.client._push(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.client._pop(self)
+        if self.status is not RunStatus.RUNNING:
+            return
+        if exc is None or (isinstance(exc, SystemExit) and exc.code in (0, None)):
+            self.end(RunStatus.COMPLETED)
+        elif isinstance(exc, KeyboardInterrupt):
+            self.end(RunStatus.KILLED, error_type="KeyboardInterrupt", error_message=str(exc))
+        else:
+            self.end(RunStatus.FAILED, error_type=error_type_name(exc), error_message=str(exc))
+
+
+def error_type_name(exc: BaseException) -> str:
+    kind = type(exc)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"

@@ -1,0 +1,76 @@
+"""The metrics fast path builds exactly what the event model accepts; bad input fails early."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lineagegraph.errors import BadInput
+from lineagegraph.models import IngestBatch, MetricsLogged
+from lineagegraph.sdk.encode import check_step, metrics_payload
+
+RUN = str(uuid.uuid4())
+names = st.text(min_size=1, max_size=40)
+numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**53), 2**53))
+
+
+@given(st.dictionaries(names, numbers, min_size=1, max_size=8), st.integers(0, 2**40))
+def test_fast_path_round_trips_through_the_event_model(values, step):
+    payload = metrics_payload("e-1", RUN, step, values)
+    event = MetricsLogged.model_validate_json(payload)
+    assert (event.event_id, str(event.run_id), event.step) == ("e-1", RUN, step)
+    assert event.values.keys() == values.keys()
+    for key, value in values.items():
+        got = event.values[key]
+        assert (math.isnan(got) and math.isnan(value)) or got == float(value)
+    # and the server's batch model reads it from plain JSON the same way
+    IngestBatch.model_validate({"events": [json.loads(payload)]})
+
+
+def test_non_finite_values_travel_as_their_names():
+    payload = json.loads(
+        metrics_payload("e", RUN, 0, {"a": math.nan, "b": math.inf, "c": -math.inf})
+    )
+    assert payload["values"] == {"a": "NaN", "b": "Infinity", "c": "-Infinity"}
+
+
+def test_numpy_and_decimal_scalars_are_numbers():
+    values = {"f32": np.float32(0.5), "i64": np.int64(3), "dec": Decimal("0.25")}
+    event = MetricsLogged.model_validate_json(metrics_payload("e", RUN, 0, values))
+    assert event.values == {"f32": 0.5, "i64": 3.0, "dec": 0.25}
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({}, "values"),
+        ({"loss": "0.1"}, "values.loss"),
+        ({"loss": True}, "values.loss"),
+        ({"loss": None}, "values.loss"),
+        ({"loss": [1.0]}, "values.loss"),
+        ({"": 1.0}, "values"),
+        ({"x" * 251: 1.0}, "values"),
+        ({3: 1.0}, "values"),
+    ],
+)
+def test_bad_metrics_name_the_field(values, field):
+    with pytest.raises(BadInput) as excinfo:
+        metrics_payload("e", RUN, 0, values)
+    assert excinfo.value.field == field
+
+
+@pytest.mark.parametrize("step", [-1, 1.5, "3", True, None])
+def test_bad_steps(step):
+    with pytest.raises(BadInput, match="step"):
+        check_step(step)
+
+
+def test_numpy_integer_steps_are_accepted():
+    assert check_step(np.int64(7)) == 7

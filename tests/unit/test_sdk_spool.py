@@ -1,0 +1,136 @@
+"""The on-disk spool: framing, torn tails, corruption, acks and who may replay a segment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from lineagegraph.sdk.spool import MAGIC, AckState, Spool, frame, scan
+
+
+def _segment_with(spool: Spool, payloads: list[bytes]):
+    segment = spool.new_segment()
+    for payload in payloads:
+        segment.append(frame(payload))
+    return segment
+
+
+def test_records_read_back_in_order_with_their_end_offsets(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    payloads = [b'{"n":%d}' % i for i in range(5)]
+    segment = _segment_with(spool, payloads)
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == payloads
+    assert found.records[-1][0] == segment.end == found.valid_end
+    assert (found.torn_bytes, found.corrupt_at) == (0, None)
+    # reading from an offset continues exactly after that record
+    again = scan(segment.path, found.records[1][0])
+    assert [p for _, p in again.records] == payloads[2:]
+
+
+def test_a_torn_tail_is_detected_and_dropped(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = _segment_with(spool, [b"one", b"two"])
+    whole = frame(b"three-is-longer")
+    os.write(segment.fd, whole[: len(whole) - 4])  # the crash cut the last write short
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one", b"two"]
+    assert found.torn_bytes == len(whole) - 4
+    assert found.corrupt_at is None
+
+
+def test_a_torn_header_is_a_torn_tail_too(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = _segment_with(spool, [b"one"])
+    os.write(segment.fd, b"\x05\x00")
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.torn_bytes == 2
+
+
+def test_a_bad_checksum_in_the_last_frame_is_a_torn_tail(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = _segment_with(spool, [b"one", b"two"])
+    data = bytearray(segment.path.read_bytes())
+    data[-1] ^= 0xFF
+    segment.path.write_bytes(bytes(data))
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.torn_bytes == len(frame(b"two"))
+
+
+def test_damage_in_the_middle_is_corruption_not_a_tail(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = _segment_with(spool, [b"one", b"two", b"three"])
+    data = bytearray(segment.path.read_bytes())
+    second = len(MAGIC) + len(frame(b"one"))
+    data[second + 8] ^= 0xFF  # first payload byte of "two"
+    segment.path.write_bytes(bytes(data))
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.corrupt_at == second
+
+
+def test_a_file_without_the_magic_is_corrupt(tmp_path):
+    path = tmp_path / "x.wal"
+    path.write_bytes(b"garbage")
+    assert scan(path).corrupt_at == 0
+
+
+def test_ack_state_round_trips_and_survives_garbage(tmp_path, caplog):
+    path = tmp_path / "seg.wal.ack"
+    AckState(123, {"e1": "model:m@1"}).save(path)
+    assert AckState.load(path) == AckState(123, {"e1": "model:m@1"})
+    path.write_text("{not json")
+    assert AckState.load(path) == AckState()  # replays from the start: the service dedups
+    assert "unreadable spool ack file" in caplog.text
+    assert AckState.load(tmp_path / "missing.ack") == AckState()
+
+
+def test_a_live_processs_segment_is_not_claimed(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    mine = _segment_with(spool, [b"mine"])
+    other = Spool(tmp_path, 1 << 20)
+    claimed, busy = other.claim_orphans()
+    assert (claimed, busy) == ([], 1)
+    mine.close()  # the owner is gone: its lock went with it
+    claimed, busy = other.claim_orphans()
+    assert [s.path for s in claimed] == [mine.path]
+    assert busy == 0
+
+
+def test_a_segment_of_a_killed_process_is_claimable(tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from lineagegraph.sdk.spool import Spool, frame
+        segment = Spool(Path({str(tmp_path)!r}), 1 << 20).new_segment()
+        segment.append(frame(b"before the crash"))
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], check=False)
+    assert done.returncode == -9
+    claimed, _ = Spool(tmp_path, 1 << 20).claim_orphans()
+    assert len(claimed) == 1
+    assert [p for _, p in scan(claimed[0].path).records] == [b"before the crash"]
+
+
+def test_removing_a_segment_removes_its_ack_file(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = _segment_with(spool, [b"x"])
+    segment.ack.offset = segment.end
+    segment.save_ack()
+    assert segment.ack_path.exists()
+    segment.remove()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_used_bytes_counts_segments(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    a = _segment_with(spool, [b"x" * 100])
+    b = _segment_with(spool, [b"y" * 50])
+    assert spool.used_bytes() == a.end + b.end
