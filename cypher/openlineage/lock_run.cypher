@@ -1,0 +1,23 @@
+// name: lock_run
+// mode: write
+// params: ref, name, now
+// Opens the Run an OpenLineage event is about (creating a bare one the first time) and takes its
+// write lock before reading what earlier events left, so two events of one run arriving at once
+// merge one after the other instead of overwriting each other. The SET/REMOVE pair only takes the
+// lock: it leaves the node as it was, so a replayed event still changes nothing.
+MERGE (r:Run {ref: $ref})
+  ON CREATE SET r.kind = 'RUN', r.name = $name, r.createdAt = $now
+SET r.olLock = true
+REMOVE r.olLock
+RETURN r.status AS status,
+       r.startTime AS startTime,
+       r.endTime AS endTime,
+       r.olCompletedAt AS completedAt,
+       r.jobNamespace AS jobNamespace,
+       r.jobName AS jobName,
+       r.olJobTime AS jobTime,
+       r.olRunFacets AS runFacets,
+       r.olRunFacetTimes AS runFacetTimes,
+       r.olJobFacets AS jobFacets,
+       r.olJobFacetTimes AS jobFacetTimes,
+       coalesce(r.olHasEvents, false) AS hasEvents

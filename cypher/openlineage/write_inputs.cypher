@@ -1,0 +1,15 @@
+// name: write_inputs
+// mode: write
+// params: run, rows
+// Records what the run read: a CONSUMED edge to each snapshot, marked `version` when the event
+// named the version and `time` when it was chosen by time (with the time it was chosen for), and
+// the merged facets on the snapshot. An explicit binding is never turned into a by-time one.
+MATCH (x:Run {ref: $run})
+UNWIND $rows AS row
+MATCH (s:DatasetSnapshot {ref: row.ref})
+SET s += row.props
+MERGE (x)-[c:CONSUMED]->(s)
+  ON CREATE SET c.olBinding = row.binding
+SET c.olBoundAt = CASE WHEN c.olBinding = 'time' THEN row.boundAt ELSE c.olBoundAt END,
+    c.olBinding = CASE WHEN row.binding = 'version' THEN 'version' ELSE c.olBinding END
+RETURN count(c) AS written
