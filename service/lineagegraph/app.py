@@ -25,6 +25,7 @@ from lineagegraph.config import Settings
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.driver import open_driver
 from lineagegraph.graph.migrations import apply_migrations
+from lineagegraph.openlineage import endpoint as openlineage_endpoint
 
 log = logging.getLogger("lineagegraph")
 
@@ -115,5 +116,6 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Mount("/graphql", build_graphql_app(settings)),
+        Route(openlineage_endpoint.PATH, openlineage_endpoint.post_lineage, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_batch_size: int = Field(5000, ge=1)
     max_request_bytes: int = Field(8 * 1024**2, ge=1024)
     deprecation_policy: Literal["warn", "block"] = "warn"
+    # One OpenLineage event (POST /api/v1/lineage), before and after gzip decompression.
+    openlineage_max_event_bytes: int = Field(8 * 1024**2, ge=1024)
 
     # --- the local stack (deploy/local) ------------------------------------------------------
     cache_dir: Path = Path(".cache")
