@@ -84,7 +84,8 @@ class _Hasher:
         return self._sha.hexdigest()
 
 
-def _target(path: str | os.PathLike[str]) -> Path:
+def check_target(path: str | os.PathLike[str]) -> Path:
+    """The file to write, its directory created; BadInput for a directory."""
     target = Path(path)
     if target.is_dir():
         raise BadInput(f"{target} is a directory: give the file path to write", field="path")
@@ -102,7 +103,7 @@ def download_ticket(
     phases: PhaseStarter | None = None,
     fsync: bool = False,
 ) -> DownloadResult:
-    target = _target(path)
+    target = check_target(path)
     stats = TransferStats()
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     tmp = Path(tmp_name)

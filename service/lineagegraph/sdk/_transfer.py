@@ -22,7 +22,7 @@ from types import TracebackType
 import httpx
 
 from lineagegraph.blob_protocol import DownloadTicket, UploadLimits, normalize_digest
-from lineagegraph.sdk._download import DownloadResult, download_ticket
+from lineagegraph.sdk._download import DownloadResult, check_target, download_ticket
 from lineagegraph.sdk._progress import PhaseStarter
 from lineagegraph.sdk._s3http import RetryPolicy, TransferStats, default_http_client
 from lineagegraph.sdk._service import BlobService
@@ -95,6 +95,7 @@ class Transfers:
     ) -> DownloadResult:
         """``source``: a digest (ticket asked from the service, refreshed if it expires) or a
         ticket (``refresh`` says how to get a new one; without it an expired URL raises)."""
+        check_target(path)  # before asking the service anything
         if isinstance(source, str):
             digest = normalize_digest(source)
             ticket = self.service.download_ticket(digest)
