@@ -147,9 +147,9 @@ def test_failed_upload_resumes_without_resending_stored_parts(
     with (
         _client(broken) as http,
         Transfers(store, http=http, retry=FAST_RETRY, concurrency=1) as transfers,
+        pytest.raises(TransferFailed, match="part 3 failed 3 times"),
     ):
-        with pytest.raises(TransferFailed, match="part 3 failed 3 times"):
-            transfers.upload(source)
+        transfers.upload(source)
     (pending,) = pending_uploads(s3, store.bucket)
     stored = multipart.list_parts(s3, store.bucket, key, pending.upload_id)
     assert [p.number for p in stored] == [1, 2]  # 3 never arrived whole; 4.. never started

@@ -22,7 +22,6 @@ from lineagegraph.blob_protocol import (
     PartRequest,
     PresignParts,
 )
-from lineagegraph.blobs import multipart
 from lineagegraph.blobs.keys import blob_key
 from lineagegraph.blobs.store import BlobStore
 from lineagegraph.config import Settings
