@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lineagegraph.repro.diff import ArtifactPair, Pairing, RunDiff
-from lineagegraph.repro.verdict import Verdict, json_safe
+from lineagegraph.repro.verdict import Verdict, to_json
 
 MAX_CELL = 60
 
@@ -89,7 +89,7 @@ def render_diff(diff: RunDiff, *, all_rows: bool = False) -> str:
 
 
 def diff_json(diff: RunDiff) -> dict[str, Any]:
-    document: dict[str, Any] = json_safe(diff.model_dump(mode="json"))
+    document: dict[str, Any] = to_json(diff)
     document["changed_dimensions"] = diff.changed_dimensions
     return document
 
@@ -111,6 +111,6 @@ def render_verdict(verdict: Verdict) -> str:
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
-    document: dict[str, Any] = json_safe(verdict.model_dump(mode="json"))
+    document: dict[str, Any] = to_json(verdict)
     document["passed"] = verdict.passed
     return document

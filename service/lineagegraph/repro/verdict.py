@@ -11,7 +11,8 @@ import json
 import math
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
+from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,14 +25,26 @@ def _now() -> datetime:
 
 
 def json_safe(value: Any) -> Any:
-    """JSON has no NaN/Infinity: non-finite floats become "NaN", "Infinity", "-Infinity"."""
+    """A plain JSON value from a python-mode dump. JSON has no NaN/Infinity: non-finite floats
+    become "NaN", "Infinity", "-Infinity" (pydantic's JSON mode would turn them into null)."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | PurePath):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | set | frozenset):
         return [json_safe(v) for v in value]
     return value
+
+
+def to_json(model: BaseModel) -> Any:
+    """A model as a JSON-ready document, keeping NaN and infinities visible."""
+    return json_safe(model.model_dump(mode="python"))
 
 
 class Outcome(StrEnum):
@@ -89,9 +102,7 @@ class Verdict(BaseModel):
             "runsA": list(self.runs_a),
             "runsB": list(self.runs_b),
             "parametersJson": json.dumps(json_safe(self.parameters), sort_keys=True),
-            "evidenceJson": json.dumps(
-                json_safe([e.model_dump(mode="json") for e in self.evidence])
-            ),
+            "evidenceJson": json.dumps([to_json(e) for e in self.evidence]),
             "failedItems": sum(e.outcome is Outcome.FAIL for e in self.evidence),
             "createdAt": self.created_at.isoformat(),
         }
