@@ -95,6 +95,15 @@ def check_reference(
             return ReferenceInfo(uri=uri, storage=storage, digest=digest, size=size)
         raise
     if state is None:
+        # HEAD has no body: a missing bucket looks like a missing key; tell them apart
+        try:
+            bucket_seen = store.client.bucket_exists(bucket)
+        except S3Error as exc:
+            if exc.code not in _UNREACHABLE:
+                raise
+            bucket_seen = False
+        if not bucket_seen:
+            return ReferenceInfo(uri=uri, storage=storage, digest=digest, size=size)
         raise BlobNotFound(f"no object at {uri}")
     if size is not None and size != state.size:
         raise BadInput(f"declared size {size} but {uri} has {state.size} bytes", field="size")

@@ -1,0 +1,136 @@
+"""``lineage artifact put|get|stat``: artifact bytes in the content-addressed blob store.
+
+Today these talk to S3 directly with the credentials in the settings (an operator on the service's
+host); blobs are named by digest. Artifacts named by ref, and registering what ``put`` stored in
+the graph, come with the GraphQL wiring of the blob protocol. Transfers show a progress bar (size,
+rate, ETA) on a terminal; ``--progress`` forces it on or off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from lineagegraph.blob_protocol import normalize_digest
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "artifact",
+        help="upload, download and inspect artifact bytes (content-addressed blobs)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    put = actions.add_parser("put", help="upload a file; sends nothing if it is stored already")
+    put.add_argument("path", help="the file to upload")
+    put.add_argument("--media-type", help="e.g. application/octet-stream")
+    put.add_argument("--digest", help="fail unless the file hashes to this sha256:<hex>")
+    put.add_argument("--concurrency", type=int, default=4, help="parts in flight (default 4)")
+    _common(put)
+    put.set_defaults(handler=put_command)
+
+    get = actions.add_parser("get", help="download a blob, verifying its SHA-256")
+    get.add_argument("digest", help="sha256:<hex> of the blob")
+    get.add_argument("path", help="file to write (replaced only when the bytes verify)")
+    _common(get)
+    get.set_defaults(handler=get_command)
+
+    stat = actions.add_parser("stat", help="is a blob stored, and verified? (exit 1 if not)")
+    stat.add_argument("digest", help="sha256:<hex> of the blob")
+    stat.add_argument("--json", action="store_true", help="print JSON")
+    stat.set_defaults(handler=stat_command)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress bar on stderr (auto: only on a terminal)",
+    )
+
+
+def _store() -> Any:
+    from lineagegraph.blobs.store import BlobStore
+    from lineagegraph.config import load_settings
+
+    return BlobStore.open(load_settings())
+
+
+def _bars(args: argparse.Namespace) -> Any:
+    from lineagegraph.sdk._progress import progress_bars
+
+    enabled = {"auto": None, "always": True, "never": False}[args.progress]
+    return progress_bars(sys.stderr, enabled=enabled)
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError("unreachable")
+
+
+def put_command(args: argparse.Namespace) -> int:
+    from lineagegraph.sdk._transfer import Transfers
+
+    started = time.monotonic()
+    with Transfers(_store(), concurrency=args.concurrency) as transfers, _bars(args) as phases:
+        result = transfers.upload(
+            args.path, media_type=args.media_type, expected_digest=args.digest, phases=phases
+        )
+    seconds = time.monotonic() - started
+    blob, stats = result.blob, result.stats
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    **blob.model_dump(mode="json"),
+                    "bytes_sent": stats.bytes_sent,
+                    "seconds": round(seconds, 3),
+                }
+            )
+        )
+    else:
+        how = "already stored" if result.deduplicated else "stored"
+        rate = f", {_size(stats.bytes_sent / seconds)}/s" if stats.bytes_sent and seconds else ""
+        print(f"{how} {blob.digest}  {_size(blob.size)}  {blob.uri}")
+        print(f"sent {_size(stats.bytes_sent)} in {seconds:.1f} s{rate}", file=sys.stderr)
+    return 0
+
+
+def get_command(args: argparse.Namespace) -> int:
+    from lineagegraph.sdk._transfer import Transfers
+
+    digest = normalize_digest(args.digest)
+    with Transfers(_store()) as transfers, _bars(args) as phases:
+        result = transfers.download(digest, args.path, phases=phases)
+    if args.json:
+        print(json.dumps({"path": str(result.path), "digest": result.digest, "size": result.size}))
+    else:
+        print(f"wrote {result.path}  {_size(result.size)}  {result.digest} (verified)")
+    return 0
+
+
+def stat_command(args: argparse.Namespace) -> int:
+    digest = normalize_digest(args.digest)
+    info = _store().stat(digest)
+    if info is None:
+        if args.json:
+            print(json.dumps({"digest": digest, "stored": False}))
+        else:
+            print(f"{digest} is not stored", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({**info.model_dump(mode="json"), "stored": True}))
+    else:
+        print(f"{info.digest}  {_size(info.size)}  {info.uri}")
+        print(f"media type {info.media_type or '-'}, verified by {info.verified_by}")
+    return 0
