@@ -7,18 +7,19 @@ records it as a reference to the local file; then it uploads through ``sdk/_tran
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineagegraph.errors import BadInput, Unavailable
 from lineagegraph.refs import PREFIX_OF, NodeKind, parse_ref
+from lineagegraph.sdk._hashing import input_file_size, sha256_file
 
-_CHUNK = 1024 * 1024
+if TYPE_CHECKING:
+    from lineagegraph.blob_protocol import BlobInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,34 +32,34 @@ class StoredFile:
     is_reference: bool
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    """``sha256:<hex>`` and size of a file, read once."""
-    sha = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            sha.update(chunk)
-            size += len(chunk)
-    return "sha256:" + sha.hexdigest(), size
+#: Uploads a file and returns what the blob store recorded (wired to sdk/_transfer.py).
+Uploader = Callable[[Path, str | None, str | None], "BlobInfo"]
 
 
-def check_file(path: str | Path, field: str = "path") -> Path:
+def check_file(path: str | Path) -> Path:
+    """A readable regular file, or a BadInput saying what is wrong (missing, a directory...)."""
     target = Path(path).expanduser()
-    if not target.exists():
-        raise BadInput(f"{field}: {target} does not exist", field=field)
-    if not target.is_file():
-        raise BadInput(f"{field}: {target} is not a regular file", field=field)
+    input_file_size(target)
     return target.resolve()
 
 
-def store_file(path: Path, declared_digest: str | None = None) -> StoredFile:
-    """Hash (and, once the blob transfer lands, upload) a local file."""
-    digest, size = file_digest(path)
+def store_file(
+    path: Path, declared_digest: str | None = None, upload: Uploader | None = None
+) -> StoredFile:
+    """The one place a local file becomes artifact bytes: uploaded through the blob store when
+    the client has one, else hashed (SHA-256 and size in one pass) and kept as a reference to
+    the local file."""
+    media_type, _ = mimetypes.guess_type(path.name)
+    if upload is not None:
+        blob = upload(path, media_type, declared_digest)
+        return StoredFile(
+            blob.digest, blob.size, blob.uri, blob.media_type or media_type, blob.storage, False
+        )
+    digest, size = sha256_file(path)
     if declared_digest is not None and declared_digest != digest:
         raise BadInput(
             f"digest: {path} has {digest}, not the declared {declared_digest}", field="digest"
         )
-    media_type, _ = mimetypes.guess_type(path.name)
     return StoredFile(digest, size, path.as_uri(), media_type, None, True)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, SecretStr
 
+from lineagegraph.blob_protocol import normalize_digest
 from lineagegraph.config import Settings, load_settings, secret
 from lineagegraph.errors import BadInput, LineageError
 from lineagegraph.models import (
@@ -292,6 +293,8 @@ class Client:
     ) -> Artifact:
         if path is not None and uri is not None:
             raise BadInput("give either path= (a file to store) or uri= (a reference)", field="uri")
+        if digest is not None:
+            digest = normalize_digest(digest)
         all_deps = list(deps)
         source_refs = []
         for i, source in enumerate(sources):
@@ -464,7 +467,10 @@ class Client:
         return self._transport  # type: ignore[return-value]
 
     def _flush_before_read(self) -> None:
-        self.flush(10.0)  # read your own writes
+        """Read your own writes: wait for what is queued, unless the service is failing now
+        (then the read itself reports it at once instead of after the flush deadline)."""
+        sender = self._sender
+        self.flush(0.0 if sender is not None and sender.last_error else 10.0)
 
     def impact(self, artifact: Artifact | str) -> Impact:
         """Everything downstream of an artifact (the GraphQL ``impact`` query)."""

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 
 class FakeService:
-    def __init__(self) -> None:
+    def __init__(self, journal: str | Path | None = None) -> None:
+        """``journal``: a file where every delivery is appended as it happens, so that a
+        service in another (possibly killed) process can be resumed here with its state."""
         self.lock = threading.Lock()
         self.events: dict[str, dict[str, Any]] = {}  # first delivery of each event id
         self.deliveries: Counter[str] = Counter()  # how often each event id arrived
@@ -42,6 +44,10 @@ class FakeService:
         self._open = threading.Event()
         self._open.set()
         self._hold_after_apply = False
+        self.waiting = threading.Event()  # set while a request waits in hold()
+        self._journal = Path(journal) if journal is not None else None
+        if self._journal is not None and self._journal.exists():
+            self._resume(self._journal)
 
     # --- scripting -------------------------------------------------------------------------
     def fail_next(self, *failures: int | str) -> None:
@@ -58,13 +64,19 @@ class FakeService:
     def release(self) -> None:
         self._open.set()
 
+    def _wait_if_held(self) -> None:
+        if not self._open.is_set():
+            self.waiting.set()
+            self._open.wait(60)
+            self.waiting.clear()
+
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
     # --- the HTTP side ---------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
         if not self._hold_after_apply:
-            self._open.wait(60)
+            self._wait_if_held()
         with self.lock:
             self.requests += 1
             failure = self._failures.pop(0) if self._failures else None
@@ -98,14 +110,21 @@ class FakeService:
         results = []
         with self.lock:
             self.batch_sizes.append(len(batch.events))
+            lines = []
             for event, raw in zip(batch.events, raw_events, strict=True):
                 self.deliveries[event.event_id] += 1
                 if event.event_id not in self.results:
                     self.events[event.event_id] = raw
                     self.results[event.event_id] = self._apply(event.event_id, raw)
+                    lines.append(json.dumps({"event": raw}))
+                else:
+                    lines.append(json.dumps({"again": event.event_id}))
                 results.append(self.results[event.event_id])
+            if self._journal is not None:
+                with self._journal.open("a", encoding="utf-8") as fh:
+                    fh.write("\n".join(lines) + "\n")
         if self._hold_after_apply:
-            self._open.wait(60)
+            self._wait_if_held()
         accepted = sum(1 for r in results if r["ok"])
         return httpx.Response(
             200, json={"data": {"ingest": {"accepted": accepted, "results": results}}}
@@ -240,21 +259,16 @@ class FakeService:
     def duplicates(self) -> dict[str, int]:
         return {event_id: n for event_id, n in self.deliveries.items() if n > 1}
 
-    def dump(self) -> str:
-        """The service's state as JSON (events in the order applied, delivery counts)."""
-        with self.lock:
-            return json.dumps({"events": list(self.events.values()), "deliveries": self.deliveries})
-
-    @classmethod
-    def load(cls, text: str) -> FakeService:
-        """A service in the state ``dump`` saved (as if the same server kept running)."""
-        saved = json.loads(text)
-        service = cls()
-        for raw in saved["events"]:
-            service.events[raw["event_id"]] = raw
-            service.results[raw["event_id"]] = service._apply(raw["event_id"], raw)
-        service.deliveries.update(saved["deliveries"])
-        return service
+    def _resume(self, journal: Path) -> None:
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if "again" in entry:
+                self.deliveries[entry["again"]] += 1
+                continue
+            raw = entry["event"]
+            self.deliveries[raw["event_id"]] += 1
+            self.events[raw["event_id"]] = raw
+            self.results[raw["event_id"]] = self._apply(raw["event_id"], raw)
 
 
 def client_for(service: FakeService, spool_dir: str | Path, **options: Any) -> Client:
