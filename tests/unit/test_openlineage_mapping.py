@@ -303,3 +303,32 @@ def test_facet_set_round_trips_through_json():
     assert again == facets
     older = FacetSet().merged({"a": {"x": 0}, "c": {}}, T0 - timedelta(days=1))
     assert facets.filled_from(older).facets == {"a": {"x": 1}, "b": {"y": "é"}, "c": {}}
+
+
+def test_tags_facets_merge_by_tag_key_in_any_order():
+    def tags(*pairs: tuple[str, str]) -> dict[str, Any]:
+        return {"tags": {"_producer": "p", "tags": [{"key": k, "value": v} for k, v in pairs]}}
+
+    sent = [
+        (tags(("team", "data"), ("client", "1.0")), T0),
+        (tags(("client", "1.1")), T0 + timedelta(seconds=10)),
+        (tags(("stage", "prod")), T0 + timedelta(seconds=5)),
+    ]
+    results = []
+    for order in itertools.permutations(sent):
+        facets = FacetSet()
+        for value, moment in order + order:
+            facets = facets.merged(value, moment)
+        results.append(facets)
+    assert all(result == results[0] for result in results)
+    merged = results[0].facets["tags"]
+    assert merged["tags"] == [
+        {"key": "client", "value": "1.1"},
+        {"key": "stage", "value": "prod"},
+        {"key": "team", "value": "data"},
+    ]
+    assert derive_run_fields(results[0].facets, {}).tags == {
+        "client": "1.1",
+        "stage": "prod",
+        "team": "data",
+    }

@@ -10,7 +10,9 @@ run as START before COMPLETE:
 - completedAt, the earliest COMPLETE eventTime, is when the run's outputs became available.
 - facets merge by key: each key keeps the value of the latest event that sent it (ties broken by
   the JSON text), so facets sent only on START (sourceCode) and only on COMPLETE
-  (outputStatistics) are both kept.
+  (outputStatistics) are both kept. The ``tags`` facet is the exception: clients send a different
+  list on each event (the Python client adds its own version tag), so its entries merge by tag
+  key, the latest event winning per key.
 """
 
 from __future__ import annotations
@@ -37,6 +39,39 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+TAGS = "tags"
+
+
+def _merge_tags(
+    facets: dict[str, JsonDict], times: dict[str, str], value: JsonDict, at: str
+) -> None:
+    """Union the entries of a tags facet by tag key; the latest event wins per key."""
+    held = facets.get(TAGS) or {}
+    entries = {
+        str(entry.get("key")): entry for entry in held.get(TAGS, []) if isinstance(entry, dict)
+    }
+    for entry in value[TAGS]:
+        if not isinstance(entry, dict):
+            continue
+        tag, when = str(entry.get("key")), f"{TAGS}#{entry.get('key')}"
+        if tag in entries and (at, canonical_json(entry)) <= (
+            times.get(when, ""),
+            canonical_json(entries[tag]),
+        ):
+            continue
+        entries[tag] = entry
+        times[when] = at
+    header = {k: v for k, v in value.items() if k != TAGS}
+    if (at, canonical_json(header)) > (
+        times.get(TAGS, ""),
+        canonical_json({k: v for k, v in held.items() if k != TAGS}),
+    ):
+        times[TAGS] = at
+    else:
+        header = {k: v for k, v in held.items() if k != TAGS}
+    facets[TAGS] = {**header, TAGS: [entries[k] for k in sorted(entries)]}
+
+
 @dataclass(frozen=True, slots=True)
 class FacetSet:
     facets: dict[str, JsonDict] = field(default_factory=dict)
@@ -56,6 +91,9 @@ class FacetSet:
         at = time_key(moment)
         facets, times = dict(self.facets), dict(self.times)
         for key, value in incoming.items():
+            if key == TAGS and isinstance(value.get(TAGS), list):
+                _merge_tags(facets, times, value, at)
+                continue
             if key in facets:
                 mine = (at, canonical_json(value))
                 theirs = (times.get(key, ""), canonical_json(facets[key]))
