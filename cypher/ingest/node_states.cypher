@@ -1,0 +1,29 @@
+// name: node_states
+// mode: read
+// params: refs
+// What a batch needs to know about the nodes it names: kind, digest, status, producer, sources,
+// evaluated model and parent. Each ref is looked up by label and unique ref (one index seek per
+// label; a ref matches at most one of them).
+UNWIND $refs AS ref
+CALL (ref) {
+  MATCH (n:Run {ref: ref}) RETURN n
+  UNION ALL
+  MATCH (n:DatasetSnapshot {ref: ref}) RETURN n
+  UNION ALL
+  MATCH (n:FeatureDefinition {ref: ref}) RETURN n
+  UNION ALL
+  MATCH (n:Model {ref: ref}) RETURN n
+  UNION ALL
+  MATCH (n:EvaluationReport {ref: ref}) RETURN n
+  UNION ALL
+  MATCH (n:Dataset {ref: ref}) RETURN n
+}
+RETURN ref,
+       n.kind AS kind,
+       n.digest AS digest,
+       n.status AS status,
+       n.createdAt AS createdAt,
+       COLLECT { MATCH (n)<-[:PRODUCED]-(p:Run) RETURN p.ref } AS producers,
+       COLLECT { MATCH (n)-[:DERIVED_FROM]->(s) RETURN s.ref } AS sources,
+       COLLECT { MATCH (n)-[:EVALUATES]->(m:Model) RETURN m.ref } AS evaluates,
+       COLLECT { MATCH (n)-[:CHILD_OF]->(q:Run) RETURN q.ref } AS parents

@@ -1,0 +1,201 @@
+"""Applying a batch of ingest events in one write transaction.
+
+1. Batches that can break a lineage rule take the lineage lock first (cypher/ingest/lock).
+2. Read what the planner needs, in a handful of UNWIND queries for the whole batch.
+3. Plan (graph/ingest_plan.py, pure): decide every event, in order, and build the write rows.
+   Lineage edges are planned twice: the first pass lists the edges the batch would add, the
+   store then reads which exist and what their ends already reach, and the second pass decides
+   cycles with that knowledge (repeated if a rejection made the batch want other edges).
+4. Write: one UNWIND statement per kind of change, in dependency order.
+The transaction function is pure apart from Neo4j, so the driver may retry it on transient errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import neo4j
+
+from lineagegraph.graph.catalog import Catalog
+from lineagegraph.graph.ingest_plan import (
+    Edge,
+    GraphFacts,
+    KnownNode,
+    Needs,
+    Plan,
+    needs_locking,
+    needs_of,
+    plan_batch,
+)
+from lineagegraph.graph.records import dumps
+from lineagegraph.graph.results import EventResult
+from lineagegraph.models import IngestEvent
+from lineagegraph.refs import NodeKind, artifact_ref, parse_ref
+
+_REGISTER = {
+    NodeKind.DATASET_SNAPSHOT: "ingest.register_snapshots",
+    NodeKind.FEATURE_DEFINITION: "ingest.register_features",
+    NodeKind.MODEL: "ingest.register_models",
+    NodeKind.EVALUATION_REPORT: "ingest.register_reports",
+}
+_MAX_PLANNING_ROUNDS = 8
+
+
+def metric_series_id(run: str, key: str) -> str:
+    """A series' unique id: run refs have a fixed shape without '/', so this is unambiguous."""
+    return f"{run}/{key}"
+
+
+class Ingestor:
+    def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
+        self._driver = driver
+        self._database = database
+        self._catalog = catalog
+
+    def apply(self, events: Sequence[IngestEvent]) -> list[EventResult]:
+        if not events:
+            return []
+        with self._driver.session(database=self._database) as session:
+            results: list[EventResult] = session.execute_write(self._apply, list(events))
+        return results
+
+    # --- the transaction function ------------------------------------------------------------
+    def _apply(self, tx: neo4j.ManagedTransaction, events: list[IngestEvent]) -> list[EventResult]:
+        now = datetime.now(UTC)
+        if needs_locking(events):
+            self._run(tx, "ingest.lock")
+        facts = self._read_facts(tx, needs_of(events))
+        plan = plan_batch(events, facts, now)
+        candidates = set(plan.flow_edges)
+        rounds = 0
+        while candidates:
+            rounds += 1
+            self._read_edge_facts(tx, facts, candidates)
+            plan = plan_batch(events, facts, now)
+            missing = set(plan.flow_edges) - candidates
+            if not missing:
+                break
+            if rounds >= _MAX_PLANNING_ROUNDS:  # pragma: no cover - needs a pathological batch
+                raise RuntimeError("lineage edge planning did not settle")
+            candidates |= missing
+        self._write(tx, plan)
+        return plan.results
+
+    def _run(self, tx: neo4j.ManagedTransaction, key: str, **params: Any) -> list[dict[str, Any]]:
+        return tx.run(self._catalog[key].text, params).data()
+
+    # --- reads ---------------------------------------------------------------------------------
+    def _read_facts(self, tx: neo4j.ManagedTransaction, needs: Needs) -> GraphFacts:
+        facts = GraphFacts()
+        refs = set(needs.refs)
+        if needs.datasets:
+            for row in self._run(tx, "ingest.latest_snapshots", refs=sorted(needs.datasets)):
+                facts.latest[row["ref"]] = row["latest"]
+                if row["latest"]:
+                    refs.add(row["latest"])
+        if needs.bindings:
+            for row in self._run(tx, "ingest.consume_bindings", rows=needs.bindings):
+                facts.consume_binding[row["eventId"]] = row["ref"]
+                refs.add(row["ref"])
+        if needs.versions:
+            for row in self._run(tx, "ingest.version_numbers", rows=needs.versions):
+                key = (row["kind"], row["name"])
+                facts.highest_version[key] = max(
+                    facts.highest_version.get(key, 0), int(row["highest"] or 0)
+                )
+                if row["mine"] is not None:
+                    facts.version_by_event[row["eventId"]] = row["mine"]
+                    refs.add(artifact_ref(NodeKind(row["kind"]), row["name"], row["mine"]))
+        if refs:
+            for row in self._run(tx, "ingest.node_states", refs=sorted(refs)):
+                facts.nodes[row["ref"]] = _known(row)
+        return facts
+
+    def _read_edge_facts(
+        self, tx: neo4j.ManagedTransaction, facts: GraphFacts, candidates: set[Edge]
+    ) -> None:
+        stored = facts.nodes.keys()
+        # Only an edge between two stored nodes can exist already.
+        pairs = [{"from": u, "to": v} for u, v in sorted(candidates) if u in stored and v in stored]
+        existing: set[Edge] = set()
+        if pairs:
+            rows = self._run(tx, "ingest.flow_edges", pairs=pairs)
+            existing = {(row["from"], row["to"]) for row in rows}
+        # A path through the stored graph runs from the head of one new edge to the tail of
+        # another (or the same); nodes new in this batch have no stored edges.
+        new = [edge for edge in candidates if edge not in existing]
+        heads = sorted({v for _, v in new if v in stored})
+        tails = sorted({u for u, _ in new if u in stored})
+        reach: dict[str, set[str]] = {}
+        if heads and tails:
+            for row in self._run(tx, "ingest.reach", heads=heads, tails=tails):
+                reach.setdefault(row["head"], set()).add(row["tail"])
+        facts.existing_edges = existing
+        facts.reach = reach
+        facts.cycles_known = True
+
+    # --- writes --------------------------------------------------------------------------------
+    def _write(self, tx: neo4j.ManagedTransaction, plan: Plan) -> None:
+        def write(key: str, rows: list[dict[str, Any]], **extra: Any) -> None:
+            if rows:
+                tx.run(self._catalog[key].text, {"rows": rows, **extra}).consume()
+
+        write("ingest.upsert_runs", list(plan.runs.values()))
+        write("ingest.link_parents", plan.parents)
+        for kind, key in _REGISTER.items():
+            write(key, plan.registrations.get(kind, []))
+        write("ingest.link_produced", [{"run": r, "ref": a} for r, a in sorted(plan.produced)])
+        write("ingest.link_derived", [{"feature": f, "source": s} for f, s in sorted(plan.derived)])
+        write(
+            "ingest.link_evaluates", [{"report": r, "model": m} for r, m in sorted(plan.evaluates)]
+        )
+        write("ingest.link_consumed", [plan.consumed[k] for k in sorted(plan.consumed)])
+        write("ingest.finish_runs", list(plan.finishes.values()))
+        write(
+            "ingest.merge_tags",
+            [{"ref": r, "keys": list(t), "values": list(t.values())} for r, t in plan.tags.items()],
+        )
+        write(
+            "ingest.merge_params",
+            [
+                {"ref": r, "keys": list(p), "values": [dumps(v) for v in p.values()]}
+                for r, p in plan.params.items()
+            ],
+        )
+        write("ingest.upsert_metrics", _metric_rows(plan))
+
+
+def _known(row: dict[str, Any]) -> KnownNode:
+    kind = NodeKind(row["kind"]) if row["kind"] else parse_ref(row["ref"]).kind
+    producers = sorted(row["producers"] or [])
+    parents = sorted(row["parents"] or [])
+    evaluates = sorted(row["evaluates"] or [])
+    return KnownNode(
+        ref=row["ref"],
+        kind=kind,
+        digest=row["digest"],
+        status=row["status"],
+        producer=producers[0] if producers else None,
+        sources=frozenset(row["sources"] or []),
+        evaluates=evaluates[0] if evaluates else None,
+        parent=parents[0] if parents else None,
+    )
+
+
+def _metric_rows(plan: Plan) -> list[dict[str, Any]]:
+    rows = []
+    for (run, key), points in plan.metrics.items():
+        steps = sorted(points)
+        rows.append(
+            {
+                "run": run,
+                "key": key,
+                "id": metric_series_id(run, key),
+                "steps": steps,
+                "values": [points[s][0] for s in steps],
+                "times": [points[s][1] for s in steps],
+            }
+        )
+    return rows
