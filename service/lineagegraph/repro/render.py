@@ -11,16 +11,18 @@ from lineagegraph.repro.verdict import Verdict, to_json
 MAX_CELL = 60
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, limit: int | None) -> str:
     if value is None:
         return "-"
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-aligned columns, long cells cut with an ellipsis."""
-    cells = [[_cell(c) for c in row] for row in rows]
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], max_cell: int | None = MAX_CELL
+) -> str:
+    """Left-aligned columns, cells longer than ``max_cell`` cut with an ellipsis."""
+    cells = [[_cell(c, max_cell) for c in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
