@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from lineagegraph.errors import BadInput
 from lineagegraph.refs import Ref, parse_ref
 from lineagegraph.repro.inputs import ConsumedArtifact, ProducedArtifact, RunSnapshot
-from lineagegraph.repro.keydiff import Change, diff_mappings
+from lineagegraph.repro.keydiff import Change, diff_mappings, present_fields
 
 SECTIONS = (
     "code",
@@ -189,14 +189,12 @@ def _sections(a: RunSnapshot, b: RunSnapshot) -> list[Section]:
     environment += diff_mappings(
         env_a.packages if env_a else None, env_b.packages if env_b else None, "packages"
     )
-    hardware_a = pa.hardware.model_dump(mode="json") if pa.hardware else None
-    hardware_b = pb.hardware.model_dump(mode="json") if pb.hardware else None
     run_a = {"status": a.status.value, "user": pa.user}
     run_b = {"status": b.status.value, "user": pb.user}
     changes = {
         "code": diff_mappings(_fields(pa.code, _CODE_FIELDS), _fields(pb.code, _CODE_FIELDS)),
         "environment": environment,
-        "hardware": diff_mappings(hardware_a, hardware_b),
+        "hardware": diff_mappings(present_fields(pa.hardware), present_fields(pb.hardware)),
         "config": diff_mappings(pa.config, pb.config),
         "params": diff_mappings(a.params, b.params),
         "seeds": diff_mappings(pa.seeds, pb.seeds),

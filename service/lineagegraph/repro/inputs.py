@@ -24,6 +24,7 @@ class _Frozen(BaseModel):
 class ConsumedArtifact(_Frozen):
     ref: str  # dataset:<name>@<version>, feature:<name>@<version>, model:..., report:...
     digest: str | None = None
+    uri: str | None = None
 
 
 class ProducedArtifact(_Frozen):

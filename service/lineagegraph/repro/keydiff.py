@@ -49,6 +49,14 @@ def flatten(value: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def present_fields(model: BaseModel | None) -> dict[str, Any]:
+    """A model's recorded fields: None and empty collections mean "not recorded"."""
+    if model is None:
+        return {}
+    dumped = model.model_dump(mode="json", exclude_none=True)
+    return {k: v for k, v in dumped.items() if v not in ([], {})}
+
+
 def same_value(a: Any, b: Any) -> bool:
     """Equality where NaN equals NaN and 1 equals 1.0, but True never equals 1."""
     if isinstance(a, bool) or isinstance(b, bool):
