@@ -47,13 +47,13 @@ def digest_b64(digest: str) -> str:
     return base64.b64encode(bytes.fromhex(digest_hex(digest))).decode()
 
 
-def check_sha256_b64(value: str, *, field: str) -> str:
+def check_crc32_b64(value: str, *, field: str) -> str:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raw = b""
-    if len(raw) != 32:
-        raise BadInput(f"{field} must be a base64 SHA-256 (44 characters)", field=field)
+    if len(raw) != 4:
+        raise BadInput(f"{field} must be a base64 CRC32 (4 bytes, big-endian)", field=field)
     return value
 
 
@@ -94,11 +94,11 @@ class PresignedRequest(_Wire):
 
 
 class StoredPart(_Wire):
-    """A part S3 already holds for a resumable upload (S3 verified ``sha256`` on arrival)."""
+    """A part S3 already holds for a resumable upload (S3 checked its ``crc32`` on arrival)."""
 
     number: int = Field(ge=1, le=MAX_PARTS)
     size: int = Field(ge=0)
-    sha256: str  # base64
+    crc32: str  # base64, big-endian
     etag: str
 
 
@@ -132,12 +132,14 @@ class UploadPlan(_Wire):
 
 class PartRequest(_Wire):
     number: int = Field(ge=1, le=MAX_PARTS)
-    sha256: str  # base64 SHA-256 of the part, signed into its URL and checked by S3
+    # CRC32 of the part (base64, big-endian), signed into its URL and checked by S3 on arrival:
+    # it catches bytes damaged on the way; the blob's SHA-256 is proven at commit.
+    crc32: str
 
-    @field_validator("sha256")
+    @field_validator("crc32")
     @classmethod
-    def _sha(cls, value: str) -> str:
-        return check_sha256_b64(value, field="sha256")
+    def _crc(cls, value: str) -> str:
+        return check_crc32_b64(value, field="crc32")
 
 
 class PresignParts(_Wire):

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,8 +50,8 @@ def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+def _crc(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 
 
 def _put(request_url: str, headers: dict[str, str], body: bytes) -> httpx.Response:
@@ -90,7 +91,7 @@ def test_multipart_part_replaced_before_commit_is_rejected(store: BlobStore, s3:
                 size=len(data),
                 upload_id=plan.upload_id,
                 part_size=PART,
-                parts=[PartRequest(number=number, sha256=_b64(part))],
+                parts=[PartRequest(number=number, crc32=_crc(part))],
             )
         )
         response = _put(url.url, url.headers, part)
@@ -105,7 +106,7 @@ def test_multipart_part_replaced_before_commit_is_rejected(store: BlobStore, s3:
             size=len(data),
             upload_id=plan.upload_id,
             part_size=PART,
-            parts=[PartRequest(number=2, sha256=_b64(swapped))],
+            parts=[PartRequest(number=2, crc32=_crc(swapped))],
         )
     )
     assert _put(url.url, url.headers, swapped).status_code == 200
@@ -140,7 +141,7 @@ def test_multipart_with_a_wrong_declared_digest_is_rejected_after_reading(
                 size=len(data),
                 upload_id=plan.upload_id,
                 part_size=PART,
-                parts=[PartRequest(number=number, sha256=_b64(part))],
+                parts=[PartRequest(number=number, crc32=_crc(part))],
             )
         )
         response = _put(url.url, url.headers, part)

@@ -158,9 +158,9 @@ def _resumable_upload(
                 continue
             raise
         parts = [
-            StoredPart(number=p.number, size=p.size, sha256=p.sha256, etag=p.etag)
+            StoredPart(number=p.number, size=p.size, crc32=p.crc32, etag=p.etag)
             for p in listed
-            if p.sha256 and 1 <= p.number <= MAX_PARTS
+            if p.crc32 and 1 <= p.number <= MAX_PARTS
         ]
         return upload.upload_id, parts
     return multipart.create(store.client, store.bucket, key, media_type), []
@@ -179,7 +179,7 @@ def presign_parts(store: BlobStore, request: PresignParts) -> list[PresignedRequ
                 f"part {part.number} is beyond the {count} parts of this upload", field="parts"
             )
         headers = {
-            "x-amz-checksum-sha256": part.sha256,
+            "x-amz-checksum-crc32": part.crc32,
             "content-length": str(part_length(request.size, request.part_size, part.number)),
         }
         query = {"partNumber": str(part.number), "uploadId": request.upload_id}

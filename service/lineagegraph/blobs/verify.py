@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -60,14 +62,25 @@ def head(client: Minio, bucket: str, key: str) -> ObjectState | None:
 
 
 def read_sha256(client: Minio, bucket: str, key: str) -> tuple[str, int]:
-    """Stream the object once; (hex SHA-256, bytes read)."""
+    """Stream the object once; (hex SHA-256, bytes read). A helper thread hashes while this one
+    reads (hashlib releases the GIL on large blocks), so the time is that of the slower."""
     response = client.get_object(bucket, key)
     hasher, count = hashlib.sha256(), 0
+    blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+
+    def consume() -> None:
+        while (block := blocks.get()) is not None:
+            hasher.update(block)
+
+    worker = threading.Thread(target=consume, name="lineage-verify", daemon=True)
+    worker.start()
     try:
         for chunk in response.stream(READ_CHUNK):
-            hasher.update(chunk)
+            blocks.put(chunk)
             count += len(chunk)
     finally:
+        blocks.put(None)
+        worker.join()
         response.close()
         response.release_conn()
     return hasher.hexdigest(), count

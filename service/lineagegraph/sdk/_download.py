@@ -160,6 +160,43 @@ def _copy_local(
     return hasher, size
 
 
+class _Sink:
+    """Gathers the transport's small reads into ~1 MiB blocks for the file and the hasher
+    (httpx's own re-chunking, ``iter_raw(n)``, costs more than the transfer itself)."""
+
+    def __init__(
+        self,
+        out: BinaryIO,
+        hasher: _Hasher,
+        stats: TransferStats,
+        progress: Progress | None,
+        received: int = 0,
+    ) -> None:
+        self.out, self.hasher, self.stats, self.progress = out, hasher, stats, progress
+        self.received = received
+        self._batch: list[bytes] = []
+        self._pending = 0
+
+    def add(self, piece: bytes) -> None:
+        self._batch.append(piece)
+        self._pending += len(piece)
+        if self._pending >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._batch:
+            return
+        block = self._batch[0] if len(self._batch) == 1 else b"".join(self._batch)
+        self._batch.clear()
+        self._pending = 0
+        self.out.write(block)
+        self.hasher.update(block)
+        self.received += len(block)
+        self.stats.add(bytes_received=len(block))
+        if self.progress is not None:
+            self.progress(len(block))
+
+
 def _fetch(
     http: httpx.Client,
     ticket: DownloadTicket,
@@ -170,35 +207,32 @@ def _fetch(
     policy: RetryPolicy,
     stats: TransferStats,
 ) -> tuple[_Hasher, int]:
-    hasher, received = _Hasher(threaded), 0
+    sink = _Sink(out, _Hasher(threaded), stats, progress)
     last: Exception | None = None
     for attempt in range(policy.attempts):
         headers = dict(ticket.headers)
-        if received:
-            headers["Range"] = f"bytes={received}-"
+        if sink.received:
+            headers["Range"] = f"bytes={sink.received}-"
         stats.add(requests=1)
         try:
             with http.stream("GET", ticket.url, headers=headers) as response:
-                if response.status_code == 416 and ticket.size == received:
-                    return hasher, received  # everything arrived before the interruption
+                if response.status_code == 416 and ticket.size == sink.received:
+                    return sink.hasher, sink.received  # all arrived before the interruption
                 if response.status_code not in (200, 206):
                     raise s3_error(response, "download")
-                if received and response.status_code == 200:  # Range ignored: start over
+                if sink.received and response.status_code == 200:  # Range ignored: start over
                     out.seek(0)
                     out.truncate()
-                    hasher.hexdigest()
-                    hasher = _Hasher(threaded)
+                    sink.hasher.hexdigest()
                     if progress is not None:
-                        progress(-received)
-                    received = 0
-                for block in response.iter_raw(CHUNK):
-                    out.write(block)
-                    hasher.update(block)
-                    received += len(block)
-                    stats.add(bytes_received=len(block))
-                    if progress is not None:
-                        progress(len(block))
-            return hasher, received
+                        progress(-sink.received)
+                    sink = _Sink(out, _Hasher(threaded), stats, progress)
+                try:
+                    for piece in response.iter_raw():
+                        sink.add(piece)
+                finally:
+                    sink.flush()  # what arrived is good: a retry resumes after it
+            return sink.hasher, sink.received
         except Expired as exc:
             last = exc
             if refresh is None:

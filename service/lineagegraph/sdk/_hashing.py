@@ -1,10 +1,11 @@
-"""SHA-256 of files and file ranges, read in chunks (never a whole file in memory)."""
+"""SHA-256 of files, CRC32 of file ranges, read in chunks (never a whole file in memory)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -67,10 +68,10 @@ def sha256_file(path: str | os.PathLike[str], progress: Progress | None = None) 
     return f"sha256:{hasher.hexdigest()}", count
 
 
-def sha256_range(path: str | os.PathLike[str], offset: int, length: int) -> tuple[bytes, int]:
-    """(raw SHA-256, bytes read) of one range: the checksum S3 verifies for a part."""
-    hasher, count = hashlib.sha256(), 0
+def crc32_range(path: str | os.PathLike[str], offset: int, length: int) -> tuple[int, int]:
+    """(CRC32, bytes read) of one range: the checksum S3 checks for a multipart part."""
+    crc, count = 0, 0
     for block in iter_range(path, offset, length):
-        hasher.update(block)
+        crc = zlib.crc32(block, crc)
         count += len(block)
-    return hasher.digest(), count
+    return crc, count

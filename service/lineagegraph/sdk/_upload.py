@@ -31,7 +31,7 @@ from lineagegraph.blob_protocol import (
     normalize_digest,
 )
 from lineagegraph.errors import BadInput
-from lineagegraph.sdk._hashing import input_file_size, iter_range, sha256_file, sha256_range
+from lineagegraph.sdk._hashing import crc32_range, input_file_size, iter_range, sha256_file
 from lineagegraph.sdk._progress import PhaseStarter, Progress
 from lineagegraph.sdk._s3http import (
     Expired,
@@ -212,11 +212,11 @@ def _send_part(
     assert plan.part_size is not None
     offset = (number - 1) * plan.part_size
     length = max(0, min(plan.part_size, job.size - offset))
-    raw, got = sha256_range(job.path, offset, length)
+    crc, got = crc32_range(job.path, offset, length)
     if got != length:
         raise BadInput(f"{job.path} got shorter while uploading: try again", field="path")
-    sha = base64.b64encode(raw).decode()
-    if stored is not None and stored.size == length and stored.sha256 == sha:
+    checksum = base64.b64encode(crc.to_bytes(4, "big")).decode()
+    if stored is not None and stored.size == length and stored.crc32 == checksum:
         job.stats.add(parts_reused=1)
         if job.progress is not None:
             job.progress(length)
@@ -228,7 +228,7 @@ def _send_part(
             size=job.size,
             upload_id=plan.upload_id or "",
             part_size=plan.part_size or 0,
-            parts=[PartRequest(number=number, sha256=sha)],
+            parts=[PartRequest(number=number, crc32=checksum)],
         )
     )
     request: PresignedRequest | None = None
