@@ -96,17 +96,26 @@ def diff_json(diff: RunDiff) -> dict[str, Any]:
     return document
 
 
+def _runs(label: str, refs: Sequence[str]) -> str:
+    return (
+        f"{label}: {refs[0]}"
+        if len(refs) == 1
+        else f"{label} ({len(refs)} runs): " + ", ".join(refs)
+    )
+
+
 def render_verdict(verdict: Verdict) -> str:
     achieved = verdict.level_achieved.value if verdict.level_achieved else "none"
     state = "REACHED" if verdict.passed else "NOT REACHED"
     out = [
-        f"a: {', '.join(verdict.runs_a)}",
-        f"b: {', '.join(verdict.runs_b)}",
+        _runs("a", verdict.runs_a),
+        _runs("b", verdict.runs_b),
         f"level asked: {verdict.level_requested.value}, achieved: {achieved} -> {state}",
         "",
         table(
             ["LEVEL", "ITEM", "OUTCOME", "DETAIL"],
             [[e.level.value, e.item, e.outcome.value, e.detail] for e in verdict.evidence],
+            max_cell=None,
         ),
     ]
     return "\n".join(out)

@@ -125,12 +125,11 @@ def _metric(
             )
         )
     ok = all(r.equivalent for r in results)
-    first = results[0]
-    detail = (
-        f"difference {first.difference:.6g}, {first.interval_level:.0%} interval "
-        f"[{first.low:.6g}, {first.high:.6g}] "
-        + ("inside" if ok else "not inside")
-        + f" ±{margin:.6g}"
+    detail = "; ".join(
+        f"{r.test}: difference {r.difference:.4g}, {r.interval_level:.0%} interval "
+        f"[{r.low:.4g}, {r.high:.4g}] {'inside' if r.equivalent else 'not inside'} "
+        f"±{margin:.4g}, p = {r.p_value:.3g}"
+        for r in results
     )
     return Evidence(
         level=Level.STATISTICAL,
