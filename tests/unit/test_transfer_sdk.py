@@ -34,7 +34,7 @@ from lineagegraph.blob_protocol import (
     normalize_digest,
 )
 from lineagegraph.errors import BadInput
-from lineagegraph.sdk._hashing import CHUNK, crc32_range, input_file_size, sha256_file
+from lineagegraph.sdk._hashing import CHUNK, HASH_CHUNK, crc32_range, input_file_size, sha256_file
 from lineagegraph.sdk._progress import progress_bars
 from lineagegraph.sdk._s3http import RetryPolicy
 from lineagegraph.sdk._transfer import Transfers
@@ -198,7 +198,7 @@ def test_hashing_in_one_pass(tmp_path: Path, size: int):
     seen: list[int] = []
     assert sha256_file(path, seen.append) == (_sha(data), size)
     assert sum(seen) == size
-    assert all(n <= CHUNK for n in seen)
+    assert all(n <= HASH_CHUNK for n in seen)
     crc, count = crc32_range(path, size // 3, size // 2)
     assert crc == zlib.crc32(data[size // 3 : size // 3 + size // 2])
     assert count == size // 2

@@ -16,12 +16,15 @@ Upload (blob_protocol.py has the wire types; store.BlobStore the methods):
    key is removed, not trusted), else ``single`` (one presigned PUT, below
    ``multipart_threshold``) or ``multipart`` (an S3 multipart upload with part size
    ``multipart_part_size``; an unfinished upload of the same key is resumed and the parts S3 holds
-   are listed with their SHA-256 so the client skips them).
+   are listed with their CRC32 so the client skips those it would send unchanged).
 2. ``presign_parts(PresignParts(...)) -> [PresignedRequest]``: part URLs, asked for as parts are
    about to go (so a URL never outlives ``presign_expiry_seconds`` on a long upload).
-   Every upload URL signs ``x-amz-checksum-sha256`` and ``content-length``: S3 itself refuses a
-   body of another hash or length (versitygw 1.7 rejects unsigned ``x-amz-*`` headers on presigned
-   requests and checks the checksum: ``BadDigest``).
+   Every upload URL signs a checksum header and ``content-length``: S3 itself refuses a body of
+   another length or checksum (versitygw 1.7 rejects unsigned ``x-amz-*`` headers on presigned
+   requests and checks the checksum: ``BadDigest``). A single PUT signs the blob's SHA-256, which
+   S3 then keeps as the object's full checksum; a part signs its CRC32 (S3 has only a COMPOSITE
+   checksum for multipart objects anyway, so SHA-256 per part would prove nothing more and cost
+   a second SHA pass on both ends).
 3. ``commit_upload(CommitUpload(...)) -> BlobInfo``: claim + tombstone check again; for a single
    PUT, the full-object SHA-256 S3 stored is compared (no read); for multipart (S3 only keeps a
    COMPOSITE SHA-256 of part hashes) the parts are checked against ListParts (ETag), completed
