@@ -6,6 +6,6 @@
 UNWIND $refs AS ref
 MATCH (p:DatasetSnapshot {ref: ref, olOrigin: 'placeholder'})
 WHERE NOT EXISTS { (p)<-[:CONSUMED|PRODUCED|DERIVED_FROM]-() }
-WITH p, p.ref AS dropped, p.olFacets AS facets, p.olFacetTimes AS facetTimes
+WITH p, p.ref AS dropped, p.olFacetsJson AS facets, p.olFacetTimesJson AS facetTimes
 DETACH DELETE p
 RETURN dropped, facets, facetTimes

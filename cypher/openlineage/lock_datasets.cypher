@@ -12,4 +12,4 @@ MERGE (d:Dataset {ref: row.datasetRef})
                 d.olName = row.sourceName
 SET d.olLock = true
 REMOVE d.olLock
-RETURN d.ref AS ref, d.olFacets AS facets, d.olFacetTimes AS facetTimes
+RETURN d.ref AS ref, d.olFacetsJson AS facets, d.olFacetTimesJson AS facetTimes

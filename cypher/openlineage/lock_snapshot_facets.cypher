@@ -6,4 +6,4 @@ UNWIND $refs AS ref
 MATCH (s:DatasetSnapshot {ref: ref})
 SET s.olLock = true
 REMOVE s.olLock
-RETURN s.ref AS ref, s.olFacets AS facets, s.olFacetTimes AS facetTimes
+RETURN s.ref AS ref, s.olFacetsJson AS facets, s.olFacetTimesJson AS facetTimes

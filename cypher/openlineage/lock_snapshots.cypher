@@ -1,10 +1,10 @@
 // name: lock_snapshots
 // mode: write
-// params: rows, run, now
+// params: rows, now
 // Opens the Dataset and DatasetSnapshot of each row (creating them the first time, with the
 // OpenLineage namespace and name as sent) and takes each snapshot's write lock, then returns what
-// the snapshot holds: its facets, origin and producers, and whether `run` already reads it. Rows
-// come sorted by ref so that concurrent events lock in one order. The caller checks the producers (an artifact has at most
+// the snapshot holds: its facets, origin and producers. Rows come sorted by ref so that
+// concurrent events lock in one order. The caller checks the producers (an artifact has at most
 // one) before writing anything else; raising there rolls all of this back.
 UNWIND $rows AS row
 MERGE (d:Dataset {ref: row.datasetRef})
@@ -29,9 +29,8 @@ REMOVE s.olLock
 WITH row, s
 OPTIONAL MATCH (p:Run)-[:PRODUCED]->(s)
 RETURN row.ref AS ref,
-       s.olFacets AS facets,
-       s.olFacetTimes AS facetTimes,
+       s.olFacetsJson AS facets,
+       s.olFacetTimesJson AS facetTimes,
        s.olOrigin AS origin,
        s.status AS status,
-       collect(p.ref) AS producers,
-       EXISTS { (:Run {ref: $run})-[:CONSUMED]->(s) } AS readByRun
+       collect(p.ref) AS producers

@@ -3,8 +3,9 @@
 // params: snapshot, producedAt
 // A snapshot became available at `producedAt` (its producer's COMPLETE arrived): every run that
 // reads the same dataset by time, started after that, and reads an older snapshot or the
-// placeholder now reads this one. Returns the snapshots the readers left (emptied placeholders
-// are then merged into this snapshot). In order, no reader matches and nothing moves.
+// placeholder now reads this one (the FLOWS_TO mirror moves with the edge). Returns the
+// snapshots the readers left (emptied placeholders are then merged into this snapshot). In
+// order, no reader matches and nothing moves.
 MATCH (s:DatasetSnapshot {ref: $snapshot})-[:SNAPSHOT_OF]->(d:Dataset)
 MATCH (d)<-[:SNAPSHOT_OF]-(cur:DatasetSnapshot)<-[c:CONSUMED {olBinding: 'time'}]-(x:Run)
 WHERE cur <> s
@@ -13,6 +14,10 @@ WHERE cur <> s
        OR coalesce(cur.olProducedAt, cur.createdAt) < $producedAt)
   AND NOT (x)-[:PRODUCED]->(s)
 MERGE (x)-[n:CONSUMED]->(s)
-  ON CREATE SET n.olBinding = 'time', n.olBoundAt = c.olBoundAt
-DELETE c
+  ON CREATE SET n.olBinding = 'time', n.olBoundAt = c.olBoundAt, n.time = c.olBoundAt
+MERGE (s)-[m:FLOWS_TO]->(x)
+  ON CREATE SET m.kind = 'CONSUMED'
+WITH cur, c, x
+OPTIONAL MATCH (cur)-[f:FLOWS_TO {kind: 'CONSUMED'}]->(x)
+DELETE c, f
 RETURN DISTINCT cur.ref AS left

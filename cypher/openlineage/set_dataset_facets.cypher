@@ -4,5 +4,5 @@
 // Writes the merged facets of Datasets locked by lock_datasets in this transaction.
 UNWIND $rows AS row
 MATCH (d:Dataset {ref: row.ref})
-SET d.olFacets = row.facets, d.olFacetTimes = row.facetTimes
+SET d += row.props
 RETURN count(d) AS written

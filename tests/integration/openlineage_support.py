@@ -13,6 +13,7 @@ import neo4j
 
 from lineagegraph.config import Settings
 from lineagegraph.graph.catalog import Catalog
+from lineagegraph.graph.records import node_from_props
 
 SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 PRODUCER = "https://example.com/lineage-tests"
@@ -72,7 +73,8 @@ def post(
 
 
 class Graph:
-    """Reads through the catalog's openlineage.* statements."""
+    """Reads through the catalog's openlineage.* statements, decoded as the store decodes nodes
+    (``...Json`` properties as ``olRunFacets``, ``code``, ``schema``...; tags as a dict)."""
 
     def __init__(self, driver: neo4j.Driver, catalog: Catalog, settings: Settings) -> None:
         self.driver, self.catalog, self.database = driver, catalog, settings.neo4j_database
@@ -90,13 +92,21 @@ class Graph:
         (record,) = self._read("openlineage.graph_counts")
         return record["nodes"], record["relationships"]
 
+    def drift(self) -> tuple[int, int]:
+        """The store's FLOWS_TO mirror check: (edges without mirror, mirrors without edge)."""
+        (record,) = self._read("lineage.mirror_drift")
+        return record["missing"], record["stale"]
+
+    def job_runs(self, namespace: str, name: str | None = None) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._read("openlineage.job_runs", namespace=namespace, name=name)]
+
     def run(self, ref: str) -> dict[str, Any] | None:
         found = self._read("openlineage.describe_run", ref=ref)
         if not found:
             return None
         record = found[0]
         return {
-            **record["run"],
+            **node_from_props(record["run"]),
             "consumed": sorted((c["ref"], c["binding"]) for c in record["consumed"]),
             "produced": sorted(record["produced"]),
             "parents": sorted(record["parents"]),
@@ -108,7 +118,7 @@ class Graph:
             return None
         record = found[0]
         return {
-            **record["snapshot"],
+            **node_from_props(record["snapshot"]),
             "dataset": record["dataset"],
             "producers": sorted(record["producers"]),
             "readers": sorted(record["readers"]),

@@ -1,29 +1,42 @@
 """The node properties an OpenLineage run or snapshot is written with.
 
-Shared properties (status, times, job identity, provenance, tags, row count, schema) use the names
-and encodings of the graph store, so GraphQL reads an OpenLineage run like an SDK run; the facets
-as sent are kept in ``ol*`` properties as canonical JSON text (Neo4j properties cannot hold maps).
+Shared properties use the graph store's names and encodings (graph/records.py: structured values
+as JSON text under ``...Json`` keys, tags as parallel ``tagKeys``/``tagValues`` arrays), so the API
+reads an OpenLineage run like an SDK run. The facets as sent, and the event time each facet came
+from, are kept as ``olRunFacetsJson``, ``olJobFacetsJson`` and ``olFacetsJson``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from lineagegraph.graph.records import dumps
 from lineagegraph.openlineage.mapping import derive_run_fields, snapshot_fields
-from lineagegraph.openlineage.merge import FacetSet, RunState, canonical_json
+from lineagegraph.openlineage.merge import FacetSet, RunState
 
 JsonDict = dict[str, Any]
 
 
-def _json(value: object) -> str | None:
-    return canonical_json(value) if value else None
+def _facets(prefix: str, facets: FacetSet) -> JsonDict:
+    return {f"{prefix}Json": facets.facets_json(), f"{prefix[:-1]}TimesJson": facets.times_json()}
 
 
-def run_props(state: RunState) -> JsonDict:
+def merged_tags(
+    keys: Sequence[str], values: Sequence[str], ol_keys: Sequence[str], derived: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The run's tags: those set by others (SDK run_tagged) kept, ours replaced by ``derived``."""
+    mine = set(ol_keys) | set(derived)
+    kept = [(k, v) for k, v in zip(keys, values, strict=False) if k not in mine]
+    pairs = kept + sorted(derived.items())
+    return [k for k, _ in pairs], [v for _, v in pairs]
+
+
+def run_props(state: RunState, tags: tuple[list[str], list[str]]) -> JsonDict:
     """Everything upsert_run sets; a None value removes the property."""
     derived = derive_run_fields(state.run_facets.facets, state.job_facets.facets)
     provenance = derived.provenance
-    return {
+    props: JsonDict = {
         "name": state.job_name,
         "status": state.status.value if state.status is not None else None,
         "startTime": state.start_time,
@@ -31,29 +44,33 @@ def run_props(state: RunState) -> JsonDict:
         "errorMessage": derived.error_message,
         "jobNamespace": state.job_namespace,
         "jobName": state.job_name,
-        "tags": _json(derived.tags),
-        "code": _json(provenance.code.model_dump(exclude_none=True)) if provenance.code else None,
-        "environment": (
-            _json(provenance.environment.model_dump(exclude_none=True))
-            if provenance.environment
-            else None
-        ),
+        "tagKeys": tags[0],
+        "tagValues": tags[1],
+        "olTagKeys": sorted(derived.tags),
         "olCompletedAt": state.completed_at,
         "olJobTime": state.job_time,
-        "olRunFacets": state.run_facets.facets_json(),
-        "olRunFacetTimes": state.run_facets.times_json(),
-        "olJobFacets": state.job_facets.facets_json(),
-        "olJobFacetTimes": state.job_facets.times_json(),
+        **_facets("olRunFacets", state.run_facets),
+        **_facets("olJobFacets", state.job_facets),
         "olHasEvents": True,
     }
+    # Provenance the facets give; what they do not give is left as it is.
+    if provenance.code is not None:
+        props["codeJson"] = dumps(provenance.code.model_dump(mode="json"))
+        props["codeCommit"] = provenance.code.commit
+    if provenance.environment is not None:
+        props["environmentJson"] = dumps(provenance.environment.model_dump(mode="json"))
+    return props
 
 
 def snapshot_props(facets: FacetSet) -> JsonDict:
     fields = snapshot_fields(facets.facets)
     return {
-        "olFacets": facets.facets_json(),
-        "olFacetTimes": facets.times_json(),
+        **_facets("olFacets", facets),
         "rowCount": fields.row_count,
         "sizeBytes": fields.size_bytes,
-        "schema": _json(fields.schema),
+        "schemaJson": dumps(fields.schema) if fields.schema is not None else None,
     }
+
+
+def dataset_props(facets: FacetSet) -> JsonDict:
+    return _facets("olFacets", facets)

@@ -17,10 +17,20 @@ import neo4j
 
 from lineagegraph.errors import Conflict, CycleError
 from lineagegraph.graph.catalog import Catalog
-from lineagegraph.graph.openlineage_props import run_props, snapshot_props
+from lineagegraph.graph.openlineage_props import (
+    dataset_props,
+    merged_tags,
+    run_props,
+    snapshot_props,
+)
 from lineagegraph.models import ArtifactStatus, RunStatus
 from lineagegraph.openlineage import naming
-from lineagegraph.openlineage.mapping import DatasetUse, LineagePlan, RunChange
+from lineagegraph.openlineage.mapping import (
+    DatasetUse,
+    LineagePlan,
+    RunChange,
+    derive_run_fields,
+)
 from lineagegraph.openlineage.merge import FacetSet, RunState
 
 JsonDict = dict[str, Any]
@@ -69,6 +79,14 @@ def _snapshot_row(use: DatasetUse, ref: str, version: str, origin: str, status: 
     }
 
 
+def names_versions(plan: LineagePlan) -> bool:
+    return any(use.version is not None for use in (*plan.inputs, *plan.outputs, *plan.datasets))
+
+
+def derived_tags(state: RunState) -> dict[str, str]:
+    return derive_run_fields(state.run_facets.facets, state.job_facets.facets).tags
+
+
 class OpenLineageStore:
     def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
         self._driver = driver
@@ -84,21 +102,37 @@ class OpenLineageStore:
 
     # --- helpers ----------------------------------------------------------------------------
     def _run(self, tx: neo4j.ManagedTransaction, key: str, **params: Any) -> list[neo4j.Record]:
-        return list(tx.run(self._catalog[f"openlineage.{key}"].text, params))
+        return self._run_key(tx, f"openlineage.{key}", **params)
+
+    def _run_key(self, tx: neo4j.ManagedTransaction, key: str, **params: Any) -> list[neo4j.Record]:
+        return list(tx.run(self._catalog[key].text, params))
+
+    def _closes_cycle(
+        self, tx: neo4j.ManagedTransaction, heads: list[str], tails: list[str]
+    ) -> set[tuple[str, str]]:
+        """Pairs (head, tail) where head already reaches tail: a new edge tail->head loops."""
+        if not heads or not tails:
+            return set()
+        rows = self._run_key(tx, "ingest.reach", heads=sorted(heads), tails=sorted(tails))
+        return {(row["head"], row["tail"]) for row in rows}
 
     def _lock_snapshots(
-        self, tx: neo4j.ManagedTransaction, run: str | None, rows: list[JsonDict], now: datetime
+        self, tx: neo4j.ManagedTransaction, rows: list[JsonDict], now: datetime
     ) -> dict[str, neo4j.Record]:
         if not rows:
             return {}
         rows = sorted(rows, key=lambda row: str(row["ref"]))  # one lock order for everyone
-        records = self._run(tx, "lock_snapshots", rows=rows, run=run, now=now)
+        records = self._run(tx, "lock_snapshots", rows=rows, now=now)
         return {record["ref"]: record for record in records}
 
     # --- a RunEvent -------------------------------------------------------------------------
     def _apply_run(
         self, tx: neo4j.ManagedTransaction, plan: LineagePlan, change: RunChange, now: datetime
     ) -> AppliedEvent:
+        if names_versions(plan):
+            # Named versions are shared with SDK registrations: check them under the store's
+            # lineage lock, taken first (as the store does) so the lock order is the same.
+            self._run_key(tx, "ingest.lock")
         state = self._merge_run(tx, change, now)
         outputs = self._write_outputs(tx, plan, change, now)
         self._settle_outputs(tx, change.ref, state.completed_at)
@@ -130,7 +164,11 @@ class OpenLineageStore:
                 "jobName": change.parent.job_name,
                 "status": RunStatus.RUNNING.value,
             }
-        self._run(tx, "upsert_run", ref=change.ref, props=run_props(state), parent=parent, now=now)
+        tags = merged_tags(
+            held["tagKeys"], held["tagValues"], held["olTagKeys"], derived_tags(state)
+        )
+        props = run_props(state, tags)
+        self._run(tx, "upsert_run", ref=change.ref, props=props, parent=parent, now=now)
         return state
 
     def _write_outputs(
@@ -143,7 +181,13 @@ class OpenLineageStore:
             ref = naming.snapshot_ref(use.name, version)
             uses[ref] = use
             rows.append(_snapshot_row(use, ref, version, "run", ArtifactStatus.PENDING.value))
-        held = self._lock_snapshots(tx, change.ref, rows, now)
+        held = self._lock_snapshots(tx, rows, now)
+        named = [ref for ref, use in uses.items() if use.version is not None]
+        for head, _ in sorted(self._closes_cycle(tx, named, [change.ref])):
+            raise CycleError(
+                f"{head} is already upstream of {change.ref}; the run cannot also produce it",
+                field="outputs",
+            )
         writes = []
         for index, (ref, use) in enumerate(uses.items()):
             record = held[ref]
@@ -151,11 +195,6 @@ class OpenLineageStore:
             if others:
                 raise Conflict(
                     f"{ref} is already produced by {others[0]}; a snapshot has one producer",
-                    field=f"outputs[{index}]",
-                )
-            if record["readByRun"]:
-                raise CycleError(
-                    f"{change.ref} already reads {ref}; it cannot also produce it",
                     field=f"outputs[{index}]",
                 )
             facets = FacetSet.from_json(record["facets"], record["facetTimes"])
@@ -231,19 +270,21 @@ class OpenLineageStore:
             chosen[target] = (use, "time")
         if stale:
             self._run(tx, "unbind_inputs", run=change.ref, refs=stale)
-        held = self._lock_snapshots(tx, change.ref, to_open, now)
+        held = self._lock_snapshots(tx, to_open, now)
         unlocked = [ref for ref, (use, _) in chosen.items() if use and ref not in held]
         if unlocked:
             for record in self._run(tx, "lock_snapshot_facets", refs=unlocked):
                 held[record["ref"]] = record
+        by_name = [ref for ref, (_, binding) in chosen.items() if binding == "version"]
+        for _, tail in sorted(self._closes_cycle(tx, [change.ref], by_name)):
+            raise CycleError(
+                f"{tail} is downstream of {change.ref}; the run cannot also read it",
+                field="inputs",
+            )
         writes = []
         for ref, (opened, binding) in chosen.items():
             props: JsonDict = {}
             found = held.get(ref)
-            if found is not None and change.ref in found.get("producers", []):
-                raise CycleError(
-                    f"{change.ref} produced {ref}; it cannot also read it", field="inputs"
-                )
             if opened is not None and found is not None:
                 facets = FacetSet.from_json(found["facets"], found["facetTimes"])
                 props = snapshot_props(facets.merged(opened.facets, plan.event_time))
@@ -256,6 +297,8 @@ class OpenLineageStore:
     def _apply_datasets(
         self, tx: neo4j.ManagedTransaction, plan: LineagePlan, now: datetime
     ) -> AppliedEvent:
+        if names_versions(plan):
+            self._run_key(tx, "ingest.lock")
         uses = sorted(plan.datasets, key=lambda use: use.dataset_ref)
         rows = [
             {
@@ -275,9 +318,7 @@ class OpenLineageStore:
             )
             merged[use.dataset_ref] = current.merged(use.facets, plan.event_time)
         for ref, facets in merged.items():
-            facet_rows.append(
-                {"ref": ref, "facets": facets.facets_json(), "facetTimes": facets.times_json()}
-            )
+            facet_rows.append({"ref": ref, "props": dataset_props(facets)})
         self._run(tx, "set_dataset_facets", rows=facet_rows)
         versioned = []
         snapshot_rows = []
@@ -287,7 +328,7 @@ class OpenLineageStore:
             ref = naming.snapshot_ref(use.name, use.version)
             versioned.append((ref, use))
             snapshot_rows.append(_snapshot_row(use, ref, use.version, "declared", "AVAILABLE"))
-        snapshots = self._lock_snapshots(tx, None, snapshot_rows, now)
+        snapshots = self._lock_snapshots(tx, snapshot_rows, now)
         writes = []
         for ref, use in versioned:
             record = snapshots[ref]
