@@ -17,7 +17,7 @@ from minio import Minio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from lineagegraph.api.schema import build_graphql_app
 from lineagegraph.blobs.s3 import ensure_bucket, open_s3
@@ -115,7 +115,8 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Mount("/graphql", build_graphql_app(settings)),
+        # A Route, not a Mount: clients post to /graphql itself (a Mount answers 307 -> /graphql/).
+        Route("/graphql", build_graphql_app(settings), methods=["GET", "POST"]),
         Route(openlineage_endpoint.PATH, openlineage_endpoint.post_lineage, methods=["POST"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=1)
     max_batch_size: int = Field(5000, ge=1)
     max_request_bytes: int = Field(8 * 1024**2, ge=1024)
+    # Lineage answers hold at most this many nodes (then `truncated`), impact this many items;
+    # listings return at most max_page_size per page.
+    max_lineage_nodes: int = Field(10_000, ge=1)
+    max_impact_nodes: int = Field(100_000, ge=1)
+    max_page_size: int = Field(500, ge=1)
     deprecation_policy: Literal["warn", "block"] = "warn"
     # One OpenLineage event (POST /api/v1/lineage), before and after gzip decompression.
     openlineage_max_event_bytes: int = Field(8 * 1024**2, ge=1024)

@@ -1,36 +1,64 @@
-"""The strawberry schema and its ASGI app."""
+"""The strawberry schema and its ASGI app (per-request context: store, identity, DataLoaders)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
-from lineagegraph import __version__
+from lineagegraph.api.auth import Authenticator
+from lineagegraph.api.context import Context, in_thread
+from lineagegraph.api.errors import ShapeErrors
+from lineagegraph.api.mutations import Mutation
+from lineagegraph.api.queries import Query
+from lineagegraph.api.types import (
+    LONG_SCALAR,
+    Dataset,
+    DatasetSnapshot,
+    EvaluationReport,
+    FeatureDefinition,
+    Long,
+    Model,
+    Run,
+)
 from lineagegraph.config import Settings
+from lineagegraph.graph.store import GraphStore
+from lineagegraph.graph.tokens import TokenStore
 
 
-@strawberry.type
-class Query:
-    @strawberry.field(description="The version of the running service.")
-    def service_version(self) -> str:
-        return __version__
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ShapeErrors logs what is internal; client mistakes are not server errors.
+        return None
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     depth = settings.max_query_depth if settings else 12
     aliases = settings.max_aliases if settings else 30
-    return strawberry.Schema(
+    return _Schema(
         query=Query,
+        mutation=Mutation,
+        # Reachable only through the Node/Artifact interfaces: listed so they are in the schema.
+        types=[Run, Dataset, DatasetSnapshot, FeatureDefinition, Model, EvaluationReport],
         # Factories: strawberry builds fresh extension instances for every request.
         extensions=[
+            ShapeErrors,
             lambda: QueryDepthLimiter(max_depth=depth),
             lambda: MaxAliasesLimiter(max_alias_count=aliases),
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
     )
 
 
@@ -44,5 +72,44 @@ def sdl_path() -> Path:
     return schema_dir() / "lineage.graphql"
 
 
-def build_graphql_app(settings: Settings) -> GraphQL[object, object]:
-    return GraphQL(build_schema(settings))
+class LineageGraphQL(GraphQL[Context, None]):
+    """The GraphQL endpoint: builds each request's context from the app's open resources."""
+
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.settings = settings
+        self._authenticator: Authenticator | None = None
+        self._lock = threading.Lock()
+
+    def _auth(self, resources: Any) -> Authenticator:
+        with self._lock:
+            if self._authenticator is None:
+                tokens = TokenStore(
+                    resources.driver, self.settings.neo4j_database, resources.catalog
+                )
+                self._authenticator = Authenticator(tokens, self.settings.auth_enabled)
+            return self._authenticator
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        resources = request.state.resources  # opened by app.py's lifespan
+        settings = self.settings
+        store = GraphStore(
+            resources.driver,
+            settings.neo4j_database,
+            resources.catalog,
+            max_lineage_nodes=settings.max_lineage_nodes,
+            max_impact_nodes=settings.max_impact_nodes,
+            max_page_size=settings.max_page_size,
+        )
+        identity = await in_thread(
+            self._auth(resources).authenticate, request.headers.get("authorization")
+        )
+        assert isinstance(request, Request)
+        assert isinstance(response, Response)
+        return Context(request, response, settings, store, identity)
+
+
+def build_graphql_app(settings: Settings) -> GraphQL[Context, None]:
+    return LineageGraphQL(build_schema(settings), settings)

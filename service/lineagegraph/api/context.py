@@ -1,0 +1,79 @@
+"""The per-request context: the store, who is asking, and the request's DataLoaders.
+
+Every field that returns nodes goes through a DataLoader, so a query asking for the producer of
+fifty artifacts makes one `read.artifact_producers` query, not fifty (no N+1). Loaders live for
+one request only: nothing is cached across requests.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.dataloader import DataLoader
+
+from lineagegraph.api.auth import Identity
+from lineagegraph.config import Settings
+from lineagegraph.graph.reads import RELATIONS, MetricPoint
+from lineagegraph.graph.store import GraphStore
+
+T = TypeVar("T")
+Node = dict[str, Any]
+
+
+async def in_thread(call: Callable[..., T], *args: Any) -> T:
+    """Run a blocking store call in a worker thread (the Neo4j driver is synchronous)."""
+    return await anyio.to_thread.run_sync(functools.partial(call, *args))
+
+
+class Loaders:
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.nodes: DataLoader[str, Node | None] = DataLoader(self._load_nodes)
+        self.metric_keys: DataLoader[str, list[str]] = DataLoader(self._load_metric_keys)
+        self.metric_series: DataLoader[tuple[str, str], list[MetricPoint]] = DataLoader(
+            self._load_metric_series
+        )
+        self._related: dict[str, DataLoader[str, list[Node]]] = {
+            relation: DataLoader(functools.partial(self._load_related, relation))
+            for relation in RELATIONS
+        }
+
+    def related(self, relation: str) -> DataLoader[str, list[Node]]:
+        return self._related[relation]
+
+    async def _load_nodes(self, refs: Sequence[str]) -> list[Node | None]:
+        found = await in_thread(self.store.get_nodes, list(refs))
+        return [found.get(ref) for ref in refs]
+
+    async def _load_related(self, relation: str, refs: Sequence[str]) -> list[list[Node]]:
+        found = await in_thread(self.store.related, relation, list(refs))
+        return [found.get(ref, []) for ref in refs]
+
+    async def _load_metric_keys(self, refs: Sequence[str]) -> list[list[str]]:
+        found = await in_thread(self.store.metric_keys, list(refs))
+        return [found.get(ref, []) for ref in refs]
+
+    async def _load_metric_series(
+        self, pairs: Sequence[tuple[str, str]]
+    ) -> list[list[MetricPoint]]:
+        found = await in_thread(self.store.metric_series_many, list(pairs))
+        return [found.get(pair, []) for pair in pairs]
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    settings: Settings
+    store: GraphStore
+    identity: Identity
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.store)

@@ -1,0 +1,69 @@
+"""Shaping GraphQL errors: typed errors keep their code, everything else is masked.
+
+- a LineageError (errors.py) keeps its message; ``extensions`` gets its code (and ``field``);
+- an error GraphQL itself raises (syntax, unknown field, wrong argument type, query depth or
+  alias limits) is the client's: code BAD_INPUT;
+- anything else is a bug or an outage: the client sees "internal error" with code INTERNAL (or
+  UNAVAILABLE with HTTP 503 when Neo4j cannot be reached, so clients retry), and the traceback
+  goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import neo4j.exceptions
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from lineagegraph.errors import ErrorCode, LineageError, Unavailable
+
+log = logging.getLogger("lineagegraph.api")
+_OUTAGES = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired)
+
+
+def _replace(error: GraphQLError, message: str, extensions: dict[str, object]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def shape(error: GraphQLError) -> tuple[GraphQLError, bool]:
+    """The error as the client sees it, and whether it was an outage."""
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    if isinstance(original, LineageError):
+        return _replace(error, original.message, original.to_extensions()), isinstance(
+            original, Unavailable
+        )
+    if original is None:
+        return _replace(error, error.message, {"code": ErrorCode.BAD_INPUT.value}), False
+    if isinstance(original, _OUTAGES):
+        log.warning("Neo4j unavailable: %s", original)
+        outage = Unavailable("the graph database is unavailable; retry later")
+        return _replace(error, outage.message, outage.to_extensions()), True
+    log.error("internal error in %s", ".".join(map(str, error.path or [])), exc_info=original)
+    return _replace(error, "internal error", {"code": ErrorCode.INTERNAL.value}), False
+
+
+class ShapeErrors(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors or result is None:
+            return
+        shaped = [shape(error) for error in errors]
+        result.errors = [error for error, _ in shaped]
+        if any(outage for _, outage in shaped):
+            response = getattr(self.execution_context.context, "response", None)
+            if response is not None:
+                response.status_code = 503
