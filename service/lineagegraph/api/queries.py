@@ -60,7 +60,7 @@ def _impact(result: ImpactResult) -> Impact:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The version of the running service.")
+    @strawberry.field(permission_classes=_READ, description="The version of the running service.")
     def service_version(self) -> str:
         return __version__
 

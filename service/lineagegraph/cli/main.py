@@ -10,7 +10,7 @@ from lineagegraph.errors import LineageError
 
 # Each entry: (module, function adding its parser). Imported lazily so that `lineage sync` on a
 # training machine never imports the server's dependencies.
-_COMMANDS = ("serve", "stack", "sync", "artifact")
+_COMMANDS = ("serve", "stack", "sync", "artifact", "token")
 
 
 def build_parser() -> argparse.ArgumentParser:
