@@ -75,9 +75,12 @@ def entry_script() -> Path | None:
 
 def capture_code(directory: Path | None = None) -> CodeCapture:
     script = entry_script()
-    where = directory or (script.parent if script else Path.cwd())
     command = list(sys.argv)
-    top = _git(where, "rev-parse", "--show-toplevel")
+    top = None
+    # the script's checkout first; else the working directory (e.g. under a test runner)
+    for where in [directory] if directory else [script.parent if script else None, Path.cwd()]:
+        if where is not None and top is None:
+            top = _git(where, "rev-parse", "--show-toplevel")
     if top is None:
         entry = str(script) if script else None
         return CodeCapture(CodeVersion(entry_point=entry, command=command), None)
