@@ -78,7 +78,10 @@ def capture_code(directory: Path | None = None) -> CodeCapture:
     command = list(sys.argv)
     top = None
     # the script's checkout first; else the working directory (e.g. under a test runner)
-    for where in [directory] if directory else [script.parent if script else None, Path.cwd()]:
+    places: list[Path | None] = (
+        [directory] if directory else [script.parent if script else None, Path.cwd()]
+    )
+    for where in places:
         if where is not None and top is None:
             top = _git(where, "rev-parse", "--show-toplevel")
     if top is None:
