@@ -163,6 +163,8 @@ def _measure(
             our_target.unlink()
             client.remove_object(bucket, blob_key(digest))  # next round uploads from scratch
             client.remove_object(bucket, "raw/artifact.bin")
+    for name, values in times.items():
+        print(f"  {name:9} " + "  ".join(f"{v:6.2f}" for v in values), file=sys.stderr)
     best = {name: min(values) for name, values in times.items()}
     _table(
         args,
