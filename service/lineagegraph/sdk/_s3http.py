@@ -12,13 +12,12 @@ from typing import TypeVar
 import httpx
 
 from lineagegraph.blob_protocol import (
-    BlobBusy,
     BlobNotFound,
     PresignedRequest,
     TransferFailed,
     UploadNotFound,
 )
-from lineagegraph.errors import LineageError
+from lineagegraph.errors import LineageError, Unavailable
 
 
 @dataclass
@@ -97,11 +96,13 @@ def default_http_client(concurrency: int) -> httpx.Client:
 
 
 def call_service(fn: Callable[[], T], policy: RetryPolicy) -> T:
-    """A BlobService call, retried while garbage collection holds the blob (BlobBusy)."""
+    """A BlobService call, retried on UNAVAILABLE answers: garbage collection holding the blob
+    (BlobBusy), or S3 briefly unreachable from the service. Over GraphQL these arrive as the
+    base class (errors.error_from_code), so the class to retry is Unavailable."""
     for attempt in range(policy.attempts):
         try:
             return fn()
-        except BlobBusy:
+        except Unavailable:
             if attempt == policy.attempts - 1:
                 raise
             policy.pause(attempt)
