@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import socket
 import statistics
 import subprocess
@@ -271,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each setup (median)")
     parser.add_argument("--no-mlflow", action="store_true")
     args = parser.parse_args(argv)
+    # a SIGTERM unwinds the with-blocks, so the servers started here are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     problem = calibrate()
     per_step, _ = train(problem, 500, None)
     print(

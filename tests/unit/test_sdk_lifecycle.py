@@ -166,3 +166,27 @@ def test_a_forked_child_logs_through_its_own_segment(tmp_path):
     steps = sorted(e["step"] for e in events if e["type"] == "metrics_logged")
     assert steps == [0, 100, 200]
     assert list(spool.glob("*.wal")) == []
+
+
+def test_sigterm_during_a_spool_append_is_handled_right_after_it(tmp_path):
+    done, events, _ = _run(
+        tmp_path,
+        """
+        from lineagegraph.sdk import lifecycle
+        client = client_for(service, spool)
+        run = client.start_run("interrupted", code=False, environment=False, hardware=False)
+        sender = client._sender
+        sender.append_lock.acquire()  # as if the signal landed inside an append
+        os.kill(os.getpid(), signal.SIGTERM)
+        print("deferred:", lifecycle.deferred_sigterm is not None, flush=True)
+        sender.append_lock.release()
+        run.log_metrics({"x": 1.0})  # finishes its append, then handles the signal
+        time.sleep(30)
+        print("not reached")
+        """,
+    )
+    assert done.returncode == -signal.SIGTERM, done.stderr
+    assert "deferred: True" in done.stdout
+    assert "not reached" not in done.stdout
+    assert [e["type"] for e in events][-2:] == ["metrics_logged", "run_finished"]
+    assert _finished(events)[0]["status"] == "KILLED"

@@ -111,7 +111,7 @@ class Client:
         self._unreported: deque[str] = deque()
         self._waiting: weakref.WeakValueDictionary[str, Artifact] = weakref.WeakValueDictionary()
         self._runs: set[Run] = set()
-        self._runs_lock = threading.Lock()
+        self._runs_lock = threading.RLock()  # re-entered by the SIGTERM handler
         self._dropped = 0
         self._closed = False
         self._code_cache: provenance.CodeCapture | None = None
@@ -167,6 +167,8 @@ class Client:
             sender.enqueue(event_id, framed, payload)
         except OSError as exc:  # disk full or gone: report, never crash training
             self._drop(f"the spool could not be written ({exc})")
+        if lifecycle.deferred_sigterm is not None:
+            lifecycle.run_deferred()
 
     def _drop(self, why: str) -> None:
         self._dropped += 1
@@ -489,6 +491,16 @@ class Client:
     def _active(self) -> list[Run]:
         with self._runs_lock:
             return list(self._runs)
+
+    def _can_take_signal(self) -> bool:
+        """False when the signal interrupted this client's spool append (lock held)."""
+        sender = self._sender
+        if sender is None:
+            return True
+        if sender.append_lock.acquire(timeout=0.05):
+            sender.append_lock.release()
+            return True
+        return False
 
     def _on_sigterm(self) -> None:
         for run in self._active():

@@ -28,6 +28,8 @@ _installed = False
 _install_lock = threading.Lock()
 _previous_sigterm: Any = None
 _uncaught: BaseException | None = None
+#: a SIGTERM that arrived while this thread was inside a spool append; handled right after it
+deferred_sigterm: tuple[int, FrameType | None] | None = None
 _previous_excepthook = sys.excepthook
 
 
@@ -81,7 +83,15 @@ def _at_exit() -> None:
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    for client in list(_clients):
+    global deferred_sigterm
+    clients = list(_clients)
+    if not all(client._can_take_signal() for client in clients):
+        # The signal interrupted a spool append in this very thread: appending now would
+        # interleave two records. The append finishes first, then calls run_deferred().
+        deferred_sigterm = (signum, frame)
+        return
+    deferred_sigterm = None
+    for client in clients:
         client._on_sigterm()
     previous = _previous_sigterm
     if callable(previous):
@@ -90,6 +100,12 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     if previous in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def run_deferred() -> None:
+    pending = deferred_sigterm
+    if pending is not None:
+        _on_sigterm(*pending)
 
 
 def _after_fork_in_child() -> None:

@@ -101,7 +101,7 @@ class Run(RunReader):
         self.status = RunStatus.RUNNING
         self._run_id = str(run_id)
         self._step = -1
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered when SIGTERM interrupts log_metrics
         self._killed_by_signal = False
         self._querier = client._reader
         self._before_read = client._flush_before_read
