@@ -281,3 +281,44 @@ def test_an_outage_mid_run_is_healed_by_lineage_sync(settings, http, tmp_path):
         )["node"]["metric"]
         assert len(auc) == 1000
         assert [a["ref"] for a in node["produced"]] == [model.ref]
+
+
+def test_with_auth_a_token_without_write_scope_keeps_events_for_sync(
+    settings, driver, catalog, http, tmp_path
+):
+    from lineagegraph.graph.tokens import TokenStore
+
+    tokens = TokenStore(driver, settings.neo4j_database, catalog)
+    reader = tokens.create("read", "dashboard").secret
+    writer = tokens.create("write", "trainer").secret
+    spool = tmp_path / "spool"
+    with run_service(settings.model_copy(update={"auth_enabled": True})) as service:
+        client = lg.Client(
+            url=service.url,
+            token=reader,
+            spool_dir=spool,
+            handle_sigterm=False,
+            retry_initial=0.05,
+            retry_max=0.1,
+        )
+        run = client.start_run("wrong-token", **NO_CAPTURE)
+        for step in range(10):
+            run.log_metrics({"loss": float(step)})
+        run.end()
+        assert client.flush(1.0) == 12  # refused, never raised, never dropped
+        assert "FORBIDDEN" in client.stats()["last_error"]
+        assert client.errors == []
+        client.close(0)
+        command = ["sync", "--url", service.url, "--token", writer, "--spool-dir", str(spool)]
+        assert lineage_main(command) == 0
+        response = http.post(
+            service.url + "/graphql",
+            headers={"Authorization": f"Bearer {reader}"},
+            json={
+                "query": f'{{ node(ref: "{run.ref}") {{ ... on Run {{ status '
+                'metric(key: "loss") { step } } } }'
+            },
+        )
+        node = response.json()["data"]["node"]
+        assert node["status"] == "COMPLETED"
+        assert len(node["metric"]) == 10

@@ -367,3 +367,26 @@ def test_get_run_takes_only_run_refs(client):
     with pytest.raises(BadInput, match="not a run ref"):
         client.get_run("dataset:clicks@1")
     assert client.get_run(f"run:{uuid.uuid4()}").ref.startswith("run:")
+
+
+def test_url_token_and_spool_come_from_the_settings(monkeypatch, tmp_path):
+    seen = []
+    service = FakeService()
+
+    def spy(request):
+        seen.append((request.url.host, request.headers.get("authorization")))
+        return service.handle(request)
+
+    import httpx
+
+    monkeypatch.setenv("LINEAGE_URL", "http://lineage.internal:8000")
+    monkeypatch.setenv("LINEAGE_TOKEN", "lg_secret_token")
+    monkeypatch.setenv("LINEAGE_SPOOL_DIR", str(tmp_path / "env-spool"))
+    client = lg.Client(transport=httpx.MockTransport(spy), handle_sigterm=False)
+    try:
+        assert list((tmp_path / "env-spool").glob("*.wal"))
+        client.start_run("configured-by-env", **NO_CAPTURE).end()
+        assert client.flush(10) == 0
+    finally:
+        client.close(5)
+    assert seen[0] == ("lineage.internal", "Bearer lg_secret_token")
