@@ -10,6 +10,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from lineagegraph.blob_protocol import (
 )
 from lineagegraph.blobs.keys import blob_key
 from lineagegraph.blobs.store import BlobStore
+from lineagegraph.blobs.verify import head
 from lineagegraph.config import Settings
 from lineagegraph.sdk._transfer import Transfers
 from tests.integration._blob_helpers import (
@@ -38,6 +40,7 @@ from tests.integration._blob_helpers import (
 )
 
 PART = 5 * MIB
+EMPTY_SHA256_B64 = base64.b64encode(hashlib.sha256(b"").digest()).decode()
 
 
 @pytest.fixture
@@ -180,3 +183,37 @@ def test_blob_changed_after_commit_fails_download_and_writes_nothing(
         with pytest.raises(DigestMismatch, match="not written"):
             transfers.download(digest, out / "model.bin")
     assert leftovers(out) == []  # neither the target nor a temporary file
+
+
+def test_a_wrong_s3_checksum_alone_does_not_condemn_a_blob(
+    store: BlobStore, s3: Minio, tmp_path: Path, endpoints: Any
+):
+    """versitygw 1.7 answers a copy-in-place with a checksum algorithm by storing the SHA-256 of
+    zero bytes; the blob is fine, and our own read must be what decides."""
+    source = tmp_path / "w.bin"
+    digest = random_file(source, 2 * PART, seed=23)
+    with Transfers(store) as transfers:
+        transfers.upload(source)
+    key = blob_key(digest)
+    s3._execute(
+        "PUT",
+        store.bucket,
+        key,
+        headers={
+            "x-amz-copy-source": f"/{store.bucket}/{key}",
+            "x-amz-metadata-directive": "REPLACE",
+            "x-amz-checksum-algorithm": "SHA256",
+        },
+    )
+    reported = head(s3, store.bucket, key)
+    assert reported is not None
+    if endpoints.source == "deploy/local":  # the pinned versitygw: the bogus checksum is there
+        assert reported.sha256 == EMPTY_SHA256_B64
+    info = store.stat(digest)
+    assert info is not None
+    assert info.verified_by in {"tag", "read"}
+    with Transfers(store) as transfers:
+        again = transfers.upload(source)
+        back = transfers.download(digest, tmp_path / "back.bin")
+    assert again.deduplicated
+    assert back.digest == digest

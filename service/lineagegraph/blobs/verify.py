@@ -2,7 +2,8 @@
 
 Cheapest proof first: the full-object SHA-256 S3 computed on a single PUT (signed into the URL,
 checked by S3 on arrival); then our ``lineage-sha256`` tag, set after we read and hashed the object
-ourselves (S3 drops tags when an object is overwritten); else a streaming read now. Multipart
+ourselves (S3 drops tags when an object is overwritten); else a streaming read now. Only that read
+can condemn an object (then it is removed). Multipart
 objects only carry a COMPOSITE checksum (a hash of part hashes), so their first proof is a read.
 """
 
@@ -124,17 +125,14 @@ def verify_blob(
     if state is None:
         return None
     how: VerifiedBy
-    if state.sha256 is not None:
-        if state.sha256 != digest_b64(digest):
-            remove_quietly(client, bucket, key)
-            raise DigestMismatch(
-                f"stored object for {digest} has another SHA-256 (S3 checksum); removed it",
-                stored_size=state.size,
-            )
+    if state.sha256 is not None and state.sha256 == digest_b64(digest):
         how = "s3-checksum"
     elif _has_tag(client, bucket, key, hexdigest):
         how = "tag"
     else:
+        # A differing S3 checksum alone is no proof of bad bytes: versitygw 1.7 stores the
+        # SHA-256 of nothing on a copy-in-place with a checksum algorithm. Only our own read
+        # decides whether an object is removed.
         actual, count = read_sha256(client, bucket, key)
         if actual != hexdigest:
             remove_quietly(client, bucket, key)
