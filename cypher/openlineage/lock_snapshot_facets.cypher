@@ -6,4 +6,8 @@ UNWIND $refs AS ref
 MATCH (s:DatasetSnapshot {ref: ref})
 SET s.olLock = true
 REMOVE s.olLock
-RETURN s.ref AS ref, s.olFacetsJson AS facets, s.olFacetTimesJson AS facetTimes
+RETURN s.ref AS ref,
+       s.olFacetsJson AS facets,
+       s.olFacetTimesJson AS facetTimes,
+       s.olOwnFacetsJson AS ownFacets,
+       s.olOwnFacetTimesJson AS ownFacetTimes

@@ -3,7 +3,7 @@
 // params: rows, now
 // Opens the Dataset and DatasetSnapshot of each row (creating them the first time, with the
 // OpenLineage namespace and name as sent) and takes each snapshot's write lock, then returns what
-// the snapshot holds: its facets, origin and producers. Rows come sorted by ref so that
+// the snapshot holds: its facets (all, and its own), origin and producers. Rows come sorted by ref so that
 // concurrent events lock in one order. The caller checks the producers (an artifact has at most
 // one) before writing anything else; raising there rolls all of this back.
 UNWIND $rows AS row
@@ -31,6 +31,8 @@ OPTIONAL MATCH (p:Run)-[:PRODUCED]->(s)
 RETURN row.ref AS ref,
        s.olFacetsJson AS facets,
        s.olFacetTimesJson AS facetTimes,
+       s.olOwnFacetsJson AS ownFacets,
+       s.olOwnFacetTimesJson AS ownFacetTimes,
        s.olOrigin AS origin,
        s.status AS status,
        collect(p.ref) AS producers

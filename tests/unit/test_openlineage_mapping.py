@@ -302,7 +302,10 @@ def test_facet_set_round_trips_through_json():
     again = FacetSet.from_json(facets.facets_json(), facets.times_json())
     assert again == facets
     older = FacetSet().merged({"a": {"x": 0}, "c": {}}, T0 - timedelta(days=1))
-    assert facets.filled_from(older).facets == {"a": {"x": 1}, "b": {"y": "é"}, "c": {}}
+    assert facets.combined(older).facets == {"a": {"x": 1}, "b": {"y": "é"}, "c": {}}
+    assert older.combined(facets) == facets.combined(older)
+    newer = FacetSet().merged({"a": {"x": 2}}, T0 + timedelta(days=1))
+    assert facets.combined(newer).facets["a"] == {"x": 2}
 
 
 def test_tags_facets_merge_by_tag_key_in_any_order():

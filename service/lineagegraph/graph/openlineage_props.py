@@ -3,7 +3,8 @@
 Shared properties use the graph store's names and encodings (graph/records.py: structured values
 as JSON text under ``...Json`` keys, tags as parallel ``tagKeys``/``tagValues`` arrays), so the API
 reads an OpenLineage run like an SDK run. The facets as sent, and the event time each facet came
-from, are kept as ``olRunFacetsJson``, ``olJobFacetsJson`` and ``olFacetsJson``.
+from, are kept as ``olRunFacetsJson``, ``olJobFacetsJson`` (runs), ``olFacetsJson`` (datasets,
+snapshots: everything known) and ``olOwnFacetsJson`` (snapshots: without what readers saw).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def snapshot_props(facets: FacetSet) -> JsonDict:
         "sizeBytes": fields.size_bytes,
         "schemaJson": dumps(fields.schema) if fields.schema is not None else None,
     }
+
+
+def own_facet_props(facets: FacetSet) -> JsonDict:
+    """A snapshot's own facets (from the events that wrote or named it, not its readers)."""
+    return _facets("olOwnFacets", facets)
 
 
 def dataset_props(facets: FacetSet) -> JsonDict:

@@ -1,10 +1,16 @@
 """Writes OpenLineage plans (openlineage/mapping.py) into the shared graph, one transaction each.
 
 The nodes and edges are the shared ones (Run, Dataset, DatasetSnapshot; CONSUMED, PRODUCED,
-SNAPSHOT_OF, CHILD_OF), so lineage and impact traverse OpenLineage jobs and SDK runs alike. What
-only OpenLineage needs lives in ``ol*`` properties and in cypher/openlineage/: the facets as sent,
-by-time input binding, placeholder snapshots. Every step is idempotent and order-free (see
-openlineage/merge.py); a conflict raises inside the transaction, so nothing of the event is stored.
+SNAPSHOT_OF, CHILD_OF, and the FLOWS_TO mirror of every lineage edge, schema/MODEL.md), so lineage
+and impact traverse OpenLineage jobs and SDK runs alike. What only OpenLineage needs lives in
+``ol*`` properties and in cypher/openlineage/: the facets as sent, by-time input binding,
+placeholder snapshots. Every step is idempotent and independent of arrival order (see
+openlineage/merge.py and schema/OPENLINEAGE.md); a rule broken raises inside the transaction, so
+nothing of the event is stored.
+
+Facets of a snapshot: its own (sent with the events that wrote or named it) plus what each reader
+saw, kept on the reader's CONSUMED edge so that they move with it when a late event rebinds it.
+``olFacetsJson`` is their union, recomputed when a reader leaves.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.openlineage_props import (
     dataset_props,
     merged_tags,
+    own_facet_props,
     run_props,
     snapshot_props,
 )
@@ -34,6 +41,7 @@ from lineagegraph.openlineage.mapping import (
 from lineagegraph.openlineage.merge import FacetSet, RunState
 
 JsonDict = dict[str, Any]
+AVAILABLE, PENDING = ArtifactStatus.AVAILABLE.value, ArtifactStatus.PENDING.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,13 @@ class AppliedEvent:
         }
 
 
+@dataclass(slots=True)
+class _Binding:
+    use: DatasetUse | None  # None: an existing input of the run that this event does not name
+    binding: str  # "version" or "time"
+    edge: FacetSet  # what the run saw of the snapshot
+
+
 def _native(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -64,6 +79,11 @@ def _native(value: Any) -> datetime | None:
 
 def _status(value: object) -> RunStatus | None:
     return RunStatus(value) if isinstance(value, str) and value in set(RunStatus) else None
+
+
+def _facets(record: Any, prefix: str = "") -> FacetSet:
+    name = f"{prefix}facets" if not prefix else f"{prefix}Facets"
+    return FacetSet.from_json(record[name], record[f"{name[:-1]}Times"])
 
 
 def _snapshot_row(use: DatasetUse, ref: str, version: str, origin: str, status: str) -> JsonDict:
@@ -83,10 +103,6 @@ def names_versions(plan: LineagePlan) -> bool:
     return any(use.version is not None for use in (*plan.inputs, *plan.outputs, *plan.datasets))
 
 
-def derived_tags(state: RunState) -> dict[str, str]:
-    return derive_run_fields(state.run_facets.facets, state.job_facets.facets).tags
-
-
 class OpenLineageStore:
     def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
         self._driver = driver
@@ -102,37 +118,65 @@ class OpenLineageStore:
 
     # --- helpers ----------------------------------------------------------------------------
     def _run(self, tx: neo4j.ManagedTransaction, key: str, **params: Any) -> list[neo4j.Record]:
-        return self._run_key(tx, f"openlineage.{key}", **params)
-
-    def _run_key(self, tx: neo4j.ManagedTransaction, key: str, **params: Any) -> list[neo4j.Record]:
         return list(tx.run(self._catalog[key].text, params))
+
+    def _ol(self, tx: neo4j.ManagedTransaction, key: str, **params: Any) -> list[neo4j.Record]:
+        return self._run(tx, f"openlineage.{key}", **params)
+
+    def _lineage_lock(self, tx: neo4j.ManagedTransaction, plan: LineagePlan) -> None:
+        # A named version may also be registered through the SDK: check it under the store's
+        # lineage lock, taken first as the store does, so locks are always taken in one order.
+        if names_versions(plan):
+            self._run(tx, "ingest.lock")
 
     def _closes_cycle(
         self, tx: neo4j.ManagedTransaction, heads: list[str], tails: list[str]
-    ) -> set[tuple[str, str]]:
+    ) -> list[tuple[str, str]]:
         """Pairs (head, tail) where head already reaches tail: a new edge tail->head loops."""
         if not heads or not tails:
-            return set()
-        rows = self._run_key(tx, "ingest.reach", heads=sorted(heads), tails=sorted(tails))
-        return {(row["head"], row["tail"]) for row in rows}
+            return []
+        rows = self._run(tx, "ingest.reach", heads=sorted(heads), tails=sorted(tails))
+        return sorted((row["head"], row["tail"]) for row in rows)
 
     def _lock_snapshots(
         self, tx: neo4j.ManagedTransaction, rows: list[JsonDict], now: datetime
     ) -> dict[str, neo4j.Record]:
+        """Open (create if new) and lock snapshots; rows sorted so locks come in one order."""
         if not rows:
             return {}
-        rows = sorted(rows, key=lambda row: str(row["ref"]))  # one lock order for everyone
-        records = self._run(tx, "lock_snapshots", rows=rows, now=now)
-        return {record["ref"]: record for record in records}
+        ordered = sorted(rows, key=lambda row: str(row["ref"]))
+        return {r["ref"]: r for r in self._ol(tx, "lock_snapshots", rows=ordered, now=now)}
+
+    def _lock_existing(
+        self, tx: neo4j.ManagedTransaction, refs: list[str]
+    ) -> dict[str, neo4j.Record]:
+        if not refs:
+            return {}
+        return {r["ref"]: r for r in self._ol(tx, "lock_snapshot_facets", refs=sorted(refs))}
+
+    def _set_snapshots(self, tx: neo4j.ManagedTransaction, rows: list[JsonDict]) -> None:
+        if rows:
+            self._ol(tx, "set_snapshot_props", rows=rows)
+
+    def _readers_left(self, tx: neo4j.ManagedTransaction, refs: set[str]) -> None:
+        """Readers moved off these snapshots: drop emptied placeholders, recompute the rest."""
+        if not refs:
+            return
+        dropped = {r["dropped"] for r in self._ol(tx, "drop_empty_placeholders", refs=sorted(refs))}
+        rows = []
+        for record in self._ol(tx, "facet_sources", refs=sorted(refs - dropped)):
+            facets = _facets(record, "own")
+            for seen in record["seen"]:
+                if seen["facets"] is not None:
+                    facets = facets.combined(FacetSet.from_json(seen["facets"], seen["facetTimes"]))
+            rows.append({"ref": record["ref"], "props": snapshot_props(facets)})
+        self._set_snapshots(tx, rows)
 
     # --- a RunEvent -------------------------------------------------------------------------
     def _apply_run(
         self, tx: neo4j.ManagedTransaction, plan: LineagePlan, change: RunChange, now: datetime
     ) -> AppliedEvent:
-        if names_versions(plan):
-            # Named versions are shared with SDK registrations: check them under the store's
-            # lineage lock, taken first (as the store does) so the lock order is the same.
-            self._run_key(tx, "ingest.lock")
+        self._lineage_lock(tx, plan)
         state = self._merge_run(tx, change, now)
         outputs = self._write_outputs(tx, plan, change, now)
         self._settle_outputs(tx, change.ref, state.completed_at)
@@ -143,7 +187,7 @@ class OpenLineageStore:
     def _merge_run(
         self, tx: neo4j.ManagedTransaction, change: RunChange, now: datetime
     ) -> RunState:
-        (held,) = self._run(tx, "lock_run", ref=change.ref, name=change.name, now=now)
+        (held,) = self._ol(tx, "lock_run", ref=change.ref, name=change.name, now=now)
         state = RunState(
             status=_status(held["status"]),
             start_time=_native(held["startTime"]),
@@ -152,8 +196,8 @@ class OpenLineageStore:
             job_namespace=held["jobNamespace"],
             job_name=held["jobName"],
             job_time=held["jobTime"],
-            run_facets=FacetSet.from_json(held["runFacets"], held["runFacetTimes"]),
-            job_facets=FacetSet.from_json(held["jobFacets"], held["jobFacetTimes"]),
+            run_facets=_facets(held, "run"),
+            job_facets=_facets(held, "job"),
             has_events=held["hasEvents"],
         ).merged(change)
         parent = None
@@ -164,26 +208,25 @@ class OpenLineageStore:
                 "jobName": change.parent.job_name,
                 "status": RunStatus.RUNNING.value,
             }
-        tags = merged_tags(
-            held["tagKeys"], held["tagValues"], held["olTagKeys"], derived_tags(state)
-        )
+        derived = derive_run_fields(state.run_facets.facets, state.job_facets.facets).tags
+        tags = merged_tags(held["tagKeys"], held["tagValues"], held["olTagKeys"], derived)
         props = run_props(state, tags)
-        self._run(tx, "upsert_run", ref=change.ref, props=props, parent=parent, now=now)
+        self._ol(tx, "upsert_run", ref=change.ref, props=props, parent=parent, now=now)
         return state
 
     def _write_outputs(
         self, tx: neo4j.ManagedTransaction, plan: LineagePlan, change: RunChange, now: datetime
     ) -> list[str]:
-        uses = {}
+        uses: dict[str, DatasetUse] = {}
         rows = []
         for use in plan.outputs:
             version = use.version or naming.run_version(change.run_id)
             ref = naming.snapshot_ref(use.name, version)
             uses[ref] = use
-            rows.append(_snapshot_row(use, ref, version, "run", ArtifactStatus.PENDING.value))
+            rows.append(_snapshot_row(use, ref, version, "run", PENDING))
         held = self._lock_snapshots(tx, rows, now)
         named = [ref for ref, use in uses.items() if use.version is not None]
-        for head, _ in sorted(self._closes_cycle(tx, named, [change.ref])):
+        for head, _ in self._closes_cycle(tx, named, [change.ref]):
             raise CycleError(
                 f"{head} is already upstream of {change.ref}; the run cannot also produce it",
                 field="outputs",
@@ -197,39 +240,31 @@ class OpenLineageStore:
                     f"{ref} is already produced by {others[0]}; a snapshot has one producer",
                     field=f"outputs[{index}]",
                 )
-            facets = FacetSet.from_json(record["facets"], record["facetTimes"])
-            facets = facets.merged(use.facets, plan.event_time)
-            writes.append({"ref": ref, "props": snapshot_props(facets)})
+            own = _facets(record, "own").merged(use.facets, plan.event_time)
+            seen = _facets(record).merged(use.facets, plan.event_time)
+            writes.append({"ref": ref, "props": {**snapshot_props(seen), **own_facet_props(own)}})
         if writes:
-            self._run(tx, "write_outputs", run=change.ref, rows=writes)
+            self._ol(tx, "write_outputs", run=change.ref, rows=writes)
         return list(uses)
 
     def _settle_outputs(
         self, tx: neo4j.ManagedTransaction, run: str, completed_at: datetime | None
     ) -> None:
-        moved = self._run(tx, "settle_outputs", run=run, completedAt=completed_at)
-        for record in moved:
+        """Outputs become available at the run's completion; readers after it move to them."""
+        for record in self._ol(tx, "settle_outputs", run=run, completedAt=completed_at):
             after = record["after"]
             if after is None or after == record["before"]:
                 continue
-            left = self._run(tx, "rebind_readers", snapshot=record["ref"], producedAt=after)
-            emptied = [r["left"] for r in left]
-            if emptied:
-                self._merge_placeholders(tx, record["ref"], emptied)
-
-    def _merge_placeholders(
-        self, tx: neo4j.ManagedTransaction, snapshot: str, candidates: list[str]
-    ) -> None:
-        dropped = self._run(tx, "drop_empty_placeholders", refs=candidates)
-        if not dropped:
-            return
-        (held,) = self._run(tx, "lock_snapshot_facets", refs=[snapshot])
-        facets = FacetSet.from_json(held["facets"], held["facetTimes"])
-        for record in dropped:
-            facets = facets.filled_from(FacetSet.from_json(record["facets"], record["facetTimes"]))
-        self._run(
-            tx, "set_snapshot_props", rows=[{"ref": snapshot, "props": snapshot_props(facets)}]
-        )
+            moved = self._ol(tx, "rebind_readers", snapshot=record["ref"], producedAt=after)
+            if not moved:
+                continue
+            (target,) = self._lock_existing(tx, [record["ref"]]).values()
+            facets = _facets(target)
+            for edge in moved:
+                if edge["facets"] is not None:
+                    facets = facets.combined(FacetSet.from_json(edge["facets"], edge["facetTimes"]))
+            self._set_snapshots(tx, [{"ref": record["ref"], "props": snapshot_props(facets)}])
+            self._readers_left(tx, {edge["left"] for edge in moved})
 
     def _write_inputs(
         self,
@@ -240,65 +275,74 @@ class OpenLineageStore:
         now: datetime,
     ) -> list[str]:
         """Bind each input to a snapshot: the named version, else the latest one by time."""
+        edges = {r["ref"]: _facets(r) for r in self._ol(tx, "run_inputs", run=change.ref)}
         to_open: list[JsonDict] = []  # snapshots that may not exist yet
-        chosen: dict[str, tuple[DatasetUse | None, str]] = {}  # snapshot ref -> (use, binding)
-        for named in plan.inputs:
-            if named.version is not None:
-                ref = naming.snapshot_ref(named.name, named.version)
-                to_open.append(_snapshot_row(named, ref, named.version, "declared", "AVAILABLE"))
-                chosen[ref] = (named, "version")
+        chosen: dict[str, _Binding] = {}
+        for use in plan.inputs:
+            if use.version is not None:
+                ref = naming.snapshot_ref(use.name, use.version)
+                to_open.append(_snapshot_row(use, ref, use.version, "declared", AVAILABLE))
+                edge = edges.get(ref, FacetSet()).merged(use.facets, plan.event_time)
+                chosen[ref] = _Binding(use, "version", edge)
         by_time = {u.dataset_ref: u for u in plan.inputs if u.version is None}
-        targets = self._run(
+        targets = self._ol(
             tx, "find_time_targets", run=change.ref, datasets=list(by_time), boundAt=bound_at
         )
-        stale: list[str] = []
+        stale: set[str] = set()
         for record in targets:
-            use = by_time.get(record["dataset"])
+            by_time_use = by_time.get(record["dataset"])
             target = record["target"]
             if target is None:  # nothing known before the run started: the placeholder
                 name = str(record["dataset"]).removeprefix("dataset:")
                 target = naming.snapshot_ref(name, naming.PLACEHOLDER_VERSION)
-                source = use or DatasetUse(
+                source = by_time_use or DatasetUse(
                     name, record["namespace"] or "", record["sourceName"] or "", None, {}
                 )
-                to_open.append(
-                    _snapshot_row(
-                        source, target, naming.PLACEHOLDER_VERSION, "placeholder", "AVAILABLE"
-                    )
-                )
-            stale.extend(ref for ref in record["current"] if ref != target)
-            chosen[target] = (use, "time")
-        if stale:
-            self._run(tx, "unbind_inputs", run=change.ref, refs=stale)
-        held = self._lock_snapshots(tx, to_open, now)
-        unlocked = [ref for ref, (use, _) in chosen.items() if use and ref not in held]
-        if unlocked:
-            for record in self._run(tx, "lock_snapshot_facets", refs=unlocked):
-                held[record["ref"]] = record
-        by_name = [ref for ref, (_, binding) in chosen.items() if binding == "version"]
-        for _, tail in sorted(self._closes_cycle(tx, [change.ref], by_name)):
+                version = naming.PLACEHOLDER_VERSION
+                to_open.append(_snapshot_row(source, target, version, "placeholder", AVAILABLE))
+            edge = FacetSet()
+            for current in record["current"]:  # what the run saw travels with its edge
+                edge = edge.combined(edges.get(current, FacetSet()))
+                if current != target:
+                    stale.add(current)
+            if by_time_use is not None:
+                edge = edge.merged(by_time_use.facets, plan.event_time)
+            chosen[target] = _Binding(by_time_use, "time", edge)
+        named = [ref for ref, b in chosen.items() if b.binding == "version"]
+        for _, tail in self._closes_cycle(tx, [change.ref], named):
             raise CycleError(
                 f"{tail} is downstream of {change.ref}; the run cannot also read it",
                 field="inputs",
             )
+        if stale:
+            self._ol(tx, "unbind_inputs", run=change.ref, refs=sorted(stale))
+        held = self._lock_snapshots(tx, to_open, now)
+        held.update(self._lock_existing(tx, [r for r in chosen if r not in held]))
         writes = []
-        for ref, (opened, binding) in chosen.items():
-            props: JsonDict = {}
-            found = held.get(ref)
-            if opened is not None and found is not None:
-                facets = FacetSet.from_json(found["facets"], found["facetTimes"])
-                props = snapshot_props(facets.merged(opened.facets, plan.event_time))
-            writes.append({"ref": ref, "props": props, "binding": binding, "boundAt": bound_at})
+        for ref, bound in chosen.items():
+            props = snapshot_props(_facets(held[ref]).combined(bound.edge))
+            if bound.binding == "version":
+                props["status"] = AVAILABLE  # it was read, so it exists
+            writes.append(
+                {
+                    "ref": ref,
+                    "props": props,
+                    "binding": bound.binding,
+                    "boundAt": bound_at,
+                    "edgeFacets": bound.edge.facets_json(),
+                    "edgeFacetTimes": bound.edge.times_json(),
+                }
+            )
         if writes:
-            self._run(tx, "write_inputs", run=change.ref, rows=writes)
-        return [ref for ref, (use, _) in chosen.items() if use is not None]
+            self._ol(tx, "write_inputs", run=change.ref, rows=writes)
+        self._readers_left(tx, stale)
+        return [ref for ref, bound in chosen.items() if bound.use is not None]
 
     # --- a DatasetEvent or JobEvent ---------------------------------------------------------
     def _apply_datasets(
         self, tx: neo4j.ManagedTransaction, plan: LineagePlan, now: datetime
     ) -> AppliedEvent:
-        if names_versions(plan):
-            self._run_key(tx, "ingest.lock")
+        self._lineage_lock(tx, plan)
         uses = sorted(plan.datasets, key=lambda use: use.dataset_ref)
         rows = [
             {
@@ -309,33 +353,26 @@ class OpenLineageStore:
             }
             for use in uses
         ]
-        held = {r["ref"]: r for r in self._run(tx, "lock_datasets", rows=rows, now=now)}
-        facet_rows = []
+        held = {r["ref"]: r for r in self._ol(tx, "lock_datasets", rows=rows, now=now)}
         merged: dict[str, FacetSet] = {}
         for use in uses:
-            current = merged.get(use.dataset_ref) or FacetSet.from_json(
-                held[use.dataset_ref]["facets"], held[use.dataset_ref]["facetTimes"]
-            )
+            current = merged.get(use.dataset_ref) or _facets(held[use.dataset_ref])
             merged[use.dataset_ref] = current.merged(use.facets, plan.event_time)
-        for ref, facets in merged.items():
-            facet_rows.append({"ref": ref, "props": dataset_props(facets)})
-        self._run(tx, "set_dataset_facets", rows=facet_rows)
-        versioned = []
-        snapshot_rows = []
+        facet_rows = [{"ref": ref, "props": dataset_props(f)} for ref, f in merged.items()]
+        self._ol(tx, "set_dataset_facets", rows=facet_rows)
+        versioned: dict[str, DatasetUse] = {}
         for use in uses:
-            if use.version is None:
-                continue
-            ref = naming.snapshot_ref(use.name, use.version)
-            versioned.append((ref, use))
-            snapshot_rows.append(_snapshot_row(use, ref, use.version, "declared", "AVAILABLE"))
+            if use.version is not None:
+                versioned[naming.snapshot_ref(use.name, use.version)] = use
+        snapshot_rows = [
+            _snapshot_row(use, ref, use.version or "", "declared", AVAILABLE)
+            for ref, use in versioned.items()
+        ]
         snapshots = self._lock_snapshots(tx, snapshot_rows, now)
         writes = []
-        for ref, use in versioned:
-            record = snapshots[ref]
-            facets = FacetSet.from_json(record["facets"], record["facetTimes"])
-            writes.append(
-                {"ref": ref, "props": snapshot_props(facets.merged(use.facets, plan.event_time))}
-            )
-        if writes:
-            self._run(tx, "set_snapshot_props", rows=writes)
-        return AppliedEvent(datasets=list(merged) + [ref for ref, _ in versioned])
+        for ref, use in versioned.items():
+            own = _facets(snapshots[ref], "own").merged(use.facets, plan.event_time)
+            seen = _facets(snapshots[ref]).merged(use.facets, plan.event_time)
+            writes.append({"ref": ref, "props": {**snapshot_props(seen), **own_facet_props(own)}})
+        self._set_snapshots(tx, writes)
+        return AppliedEvent(datasets=[*merged, *versioned])

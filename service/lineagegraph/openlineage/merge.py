@@ -42,33 +42,38 @@ def canonical_json(value: object) -> str:
 TAGS = "tags"
 
 
-def _merge_tags(
-    facets: dict[str, JsonDict], times: dict[str, str], value: JsonDict, at: str
+def _tag_time(key: object) -> str:
+    return f"{TAGS}#{key}"
+
+
+def _later(at: str, value: object, held_at: str, held: object) -> bool:
+    """Whether (at, value) wins over (held_at, held): later time, ties by the JSON text."""
+    return (at, canonical_json(value)) > (held_at, canonical_json(held))
+
+
+def _combine_tags(
+    facets: dict[str, JsonDict], times: dict[str, str], value: JsonDict, their: dict[str, str]
 ) -> None:
-    """Union the entries of a tags facet by tag key; the latest event wins per key."""
+    """Union two tags facets by tag key; per tag, and for the facet's own fields, latest wins."""
     held = facets.get(TAGS) or {}
     entries = {
-        str(entry.get("key")): entry for entry in held.get(TAGS, []) if isinstance(entry, dict)
+        str(entry.get("key")): entry for entry in held.get(TAGS) or [] if isinstance(entry, dict)
     }
+    at = their.get(TAGS, "")
     for entry in value[TAGS]:
         if not isinstance(entry, dict):
             continue
-        tag, when = str(entry.get("key")), f"{TAGS}#{entry.get('key')}"
-        if tag in entries and (at, canonical_json(entry)) <= (
-            times.get(when, ""),
-            canonical_json(entries[tag]),
-        ):
-            continue
-        entries[tag] = entry
-        times[when] = at
+        tag, when = str(entry.get("key")), _tag_time(entry.get("key"))
+        entry_at = their.get(when, at)
+        if tag not in entries or _later(entry_at, entry, times.get(when, ""), entries[tag]):
+            entries[tag] = entry
+            times[when] = entry_at
     header = {k: v for k, v in value.items() if k != TAGS}
-    if (at, canonical_json(header)) > (
-        times.get(TAGS, ""),
-        canonical_json({k: v for k, v in held.items() if k != TAGS}),
-    ):
+    held_header = {k: v for k, v in held.items() if k != TAGS}
+    if TAGS not in facets or _later(at, header, times.get(TAGS, ""), held_header):
         times[TAGS] = at
     else:
-        header = {k: v for k, v in held.items() if k != TAGS}
+        header = held_header
     facets[TAGS] = {**header, TAGS: [entries[k] for k in sorted(entries)]}
 
 
@@ -87,27 +92,29 @@ class FacetSet:
     def times_json(self) -> str | None:
         return canonical_json(self.times) if self.times else None
 
-    def merged(self, incoming: dict[str, JsonDict], moment: datetime) -> FacetSet:
-        at = time_key(moment)
+    def combined(self, other: FacetSet) -> FacetSet:
+        """Both sets, each facet key (and each tag) keeping its latest value: order-free."""
         facets, times = dict(self.facets), dict(self.times)
-        for key, value in incoming.items():
+        for key, value in other.facets.items():
             if key == TAGS and isinstance(value.get(TAGS), list):
-                _merge_tags(facets, times, value, at)
-                continue
-            if key in facets:
-                mine = (at, canonical_json(value))
-                theirs = (times.get(key, ""), canonical_json(facets[key]))
-                if mine <= theirs:
-                    continue
-            facets[key] = value
-            times[key] = at
+                _combine_tags(facets, times, value, other.times)
+            elif key not in facets or _later(
+                other.times.get(key, ""), value, times.get(key, ""), facets[key]
+            ):
+                facets[key] = value
+                times[key] = other.times.get(key, "")
         return FacetSet(facets, times)
 
-    def filled_from(self, older: FacetSet) -> FacetSet:
-        """These facets, plus those only ``older`` has (a placeholder merged into a snapshot)."""
-        facets = {**older.facets, **self.facets}
-        times = {**older.times, **self.times}
-        return FacetSet(facets, times)
+    def merged(self, incoming: dict[str, JsonDict], moment: datetime) -> FacetSet:
+        """These facets plus those one event sent at ``moment``."""
+        at = time_key(moment)
+        times = dict.fromkeys(incoming, at)
+        tags = incoming.get(TAGS)
+        if tags is not None and isinstance(tags.get(TAGS), list):
+            for entry in tags[TAGS]:
+                if isinstance(entry, dict):
+                    times[_tag_time(entry.get("key"))] = at
+        return self.combined(FacetSet(dict(incoming), times))
 
 
 @dataclass(frozen=True, slots=True)
