@@ -18,8 +18,10 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from lineagegraph.api.auth import Authenticator
 from lineagegraph.errors import BadInput, ErrorCode, LineageError, Unavailable
 from lineagegraph.graph.openlineage_store import OpenLineageStore
+from lineagegraph.graph.tokens import Scope, TokenStore
 from lineagegraph.openlineage.mapping import LineagePlan, plan_event
 from lineagegraph.openlineage.spec import parse_event
 
@@ -179,9 +181,25 @@ def _is_unavailable(exc: Exception) -> bool:
     return isinstance(exc, neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired)
 
 
+def _authenticator(request: Request) -> Authenticator:
+    """One per app (its cache of verified tokens), made on first use; the event loop is the lock."""
+    state = request.app.state
+    found = getattr(state, "openlineage_authenticator", None)
+    if found is None:
+        resources = request.state.resources
+        settings = resources.settings
+        tokens = TokenStore(resources.driver, settings.neo4j_database, resources.catalog)
+        found = Authenticator(tokens, settings.auth_enabled)
+        state.openlineage_authenticator = found
+    assert isinstance(found, Authenticator)
+    return found
+
+
 async def authorize(request: Request) -> None:
-    """Bearer API token with write scope; accepted without one only when auth is off (loopback)."""
-    settings = request.state.resources.settings
-    if not settings.auth_enabled:
+    """Bearer API token with write scope (401 without a valid one, 403 for a read token); with
+    auth off (loopback only) every request is the local admin."""
+    if not request.state.resources.settings.auth_enabled:
         return
-    raise Unavailable("token authentication is not wired yet")
+    authenticate = _authenticator(request).authenticate
+    identity = await anyio.to_thread.run_sync(authenticate, request.headers.get("authorization"))
+    identity.require(Scope.WRITE)
