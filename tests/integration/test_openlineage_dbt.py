@@ -1,9 +1,10 @@
 """End to end with a real integration: a tiny dbt project on DuckDB, run by `dbt-ol run`.
 
 The wrapper sends its OpenLineage events through the openlineage-python HTTP transport (gzip, API
-key) to the running service. The graph must then show every model's inputs and outputs exactly as
-the project's ref()s and sources declare them (read back from dbt's own manifest). Offline: the
-proxy variables point at a closed port, so any attempt to reach beyond loopback fails the run.
+key: a write token the service issued, auth on) to the running service. The graph must then show
+every model's inputs and outputs exactly as the project's ref()s and sources declare them (read
+back from dbt's own manifest). Offline: the proxy variables point at a closed port, so any attempt
+to reach beyond loopback fails the run.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
+from lineagegraph.config import Settings
+from lineagegraph.graph.tokens import TokenStore
+from tests.conftest import LiveService, run_service
 from tests.integration.openlineage_support import Graph
 
 NAMESPACE = "dbt-tests"
@@ -34,7 +39,7 @@ MODELS = {
 }
 
 
-def _project(root: Path, url: str) -> Path:
+def _project(root: Path, url: str, token: str) -> Path:
     import duckdb
 
     project = root / "shop"
@@ -85,7 +90,7 @@ def _project(root: Path, url: str) -> Path:
             "url": url,
             "endpoint": "api/v1/lineage",
             "compression": "gzip",
-            "auth": {"type": "api_key", "apiKey": "dbt-test-token"},
+            "auth": {"type": "api_key", "apiKey": token},
             "timeout": 30,
         }
     }
@@ -143,9 +148,18 @@ def _declared(project: Path, namespace: str) -> dict[str, tuple[set[str], str]]:
     return declared
 
 
+@pytest.fixture
+def secured(settings: Settings) -> Iterator[LiveService]:
+    """The service with auth on: dbt-ol sends a write token the service issued."""
+    with run_service(settings.model_copy(update={"auth_enabled": True})) as service:
+        yield service
+
+
 @pytest.mark.timeout(400)
-def test_dbt_ol_run_builds_the_declared_lineage(tmp_path, live_service, driver, catalog):
-    project = _project(tmp_path, live_service.url)
+def test_dbt_ol_run_builds_the_declared_lineage(tmp_path, secured, driver, catalog):
+    live_service = secured
+    token = TokenStore(driver, secured.settings.neo4j_database, catalog).create("write", "dbt")
+    project = _project(tmp_path, live_service.url, token.secret)
     result = _dbt_ol(project)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Emitted" in result.stdout, result.stdout[-2000:]
