@@ -10,6 +10,7 @@ import strawberry
 from pydantic import TypeAdapter, ValidationError
 from strawberry.permission import BasePermission
 
+from lineagegraph.api.blobs import gate_events, settle_pending
 from lineagegraph.api.context import in_thread
 from lineagegraph.api.inputs import (
     FinishRunInput,
@@ -81,7 +82,7 @@ def _run_id(ref: str, field: str) -> str:
 
 
 async def _apply(info: Info, event: IngestEvent, renames: dict[str, str]) -> str:
-    (result,) = await in_thread(info.context.store.apply_events, [event])
+    (result,) = await _apply_gated(info, [event])
     if not result.ok:
         field = (
             _input_field(tuple((result.field or "").split(".")), renames) if result.field else None
@@ -89,6 +90,14 @@ async def _apply(info: Info, event: IngestEvent, renames: dict[str, str]) -> str
         details = {"field": field} if field else {}
         raise error_from_code(result.code, result.message or "rejected", **details)
     return result.ref or ""
+
+
+async def _apply_gated(info: Info, events: list[IngestEvent]) -> list[StoredResult]:
+    """apply_events, with stored artifacts PENDING until their blob is proven (api/blobs.py)."""
+    gated, pending = await gate_events(info, events)
+    results: list[StoredResult] = await in_thread(info.context.store.apply_events, gated)
+    await settle_pending(info, pending)
+    return results
 
 
 async def _node(info: Info, ref: str) -> Any:
@@ -260,7 +269,7 @@ class Mutation:
                         event_id, False, code="BAD_INPUT", message=first["msg"], field=where
                     )
                 )
-        applied = iter(await in_thread(info.context.store.apply_events, valid))
+        applied = iter(await _apply_gated(info, valid))
         results = [slot if slot is not None else next(applied) for slot in slots]
         return IngestResult(
             accepted=sum(1 for r in results if r.ok),

@@ -14,9 +14,11 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from lineagegraph.api.auth import Authenticator
+from lineagegraph.api.blobs import BlobMutation, BlobQuery
 from lineagegraph.api.context import Context, in_thread
 from lineagegraph.api.errors import ShapeErrors
 from lineagegraph.api.mutations import Mutation
@@ -48,8 +50,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     depth = settings.max_query_depth if settings else 12
     aliases = settings.max_aliases if settings else 30
     return _Schema(
-        query=Query,
-        mutation=Mutation,
+        # Areas with their own resolver modules are merged in (the blob protocol: api/blobs.py).
+        query=merge_types("Query", (Query, BlobQuery)),
+        mutation=merge_types("Mutation", (Mutation, BlobMutation)),
         # Reachable only through the Node/Artifact interfaces: listed so they are in the schema.
         types=[Run, Dataset, DatasetSnapshot, FeatureDefinition, Model, EvaluationReport],
         # Factories: strawberry builds fresh extension instances for every request.

@@ -29,7 +29,7 @@ from lineagegraph.blobs import downloads, gc, uploads
 from lineagegraph.blobs.keys import blob_key
 from lineagegraph.blobs.presign import Presigner
 from lineagegraph.blobs.s3 import open_s3
-from lineagegraph.blobs.verify import verify_blob
+from lineagegraph.blobs.verify import is_proven, verify_blob
 from lineagegraph.config import Settings
 
 
@@ -65,6 +65,9 @@ class BlobStore:
     def commit_upload(self, request: CommitUpload) -> BlobInfo:
         return uploads.commit_upload(self, request)
 
+    def abort_upload(self, digest: str, upload_id: str) -> bool:
+        return uploads.abort_upload(self, normalize_digest(digest), upload_id)
+
     def download_ticket(self, digest: str) -> DownloadTicket:
         return downloads.presign_download(self, digest)
 
@@ -74,6 +77,14 @@ class BlobStore:
         digest = normalize_digest(digest)
         verified = verify_blob(self.client, self.bucket, digest, None)
         return None if verified is None else uploads.blob_info(self, digest, verified)
+
+    def is_proven(self, digest: str) -> bool:
+        """The blob is stored with a proof of its SHA-256 (no read; see verify.is_proven)."""
+        return is_proven(self.client, self.bucket, normalize_digest(digest))
+
+    @property
+    def storage(self) -> str:
+        return f"s3://{self.bucket}"
 
     def uri_of(self, digest: str) -> str:
         return f"s3://{self.bucket}/{blob_key(digest)}"

@@ -267,3 +267,9 @@ def _finished_elsewhere(store: BlobStore, digest: str, size: int) -> BlobInfo:
     if verified is None:
         raise UploadNotFound(f"the upload for {digest} no longer exists: begin again")
     return blob_info(store, digest, verified)
+
+
+def abort_upload(store: BlobStore, digest: str, upload_id: str) -> bool:
+    """Abort an unfinished multipart upload of ``digest``; False when it was gone already.
+    Parts already sent are discarded by S3; a stored blob of that digest is not touched."""
+    return multipart.abort(store.client, store.bucket, blob_key(digest), upload_id)

@@ -152,3 +152,15 @@ def verify_blob(
             field="size",
         )
     return Verified(state.size, how, state.content_type)
+
+
+def is_proven(client: Minio, bucket: str, digest: str) -> bool:
+    """Does S3 hold the blob with a proof of its SHA-256 (S3's own full-object checksum, or our
+    tag from a verifying read)? Never reads the object: cheap enough for every registration."""
+    key = blob_key(digest)
+    state = head(client, bucket, key)
+    if state is None:
+        return False
+    if state.sha256 is not None and state.sha256 == digest_b64(digest):
+        return True
+    return _has_tag(client, bucket, key, digest_hex(digest))

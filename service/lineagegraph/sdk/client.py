@@ -42,6 +42,9 @@ from lineagegraph.models import (
 )
 from lineagegraph.refs import NodeKind, parse_ref
 from lineagegraph.sdk import lifecycle, provenance
+from lineagegraph.sdk._client_blobs import ClientBlobs
+from lineagegraph.sdk._download import DownloadResult
+from lineagegraph.sdk._service import BlobService
 from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
 from lineagegraph.sdk.encode import Dep, build, event_payload, metrics_payload
 from lineagegraph.sdk.jsonable import to_json_object
@@ -86,10 +89,13 @@ class Client:
         replay: bool = True,
         retry_initial: float = 0.2,
         retry_max: float = 30.0,
+        blobs: BlobService | bool | None = None,
     ) -> None:
         """``url``/``token`` default to the settings (LINEAGE_URL / LINEAGE_TOKEN). Unsent events
         of earlier processes found in the spool are replayed unless ``replay=False``; failed
-        requests are retried after ``retry_initial`` seconds, doubling up to ``retry_max``."""
+        requests are retried after ``retry_initial`` seconds, doubling up to ``retry_max``.
+        ``blobs``: where ``path=`` files are uploaded (default: the service's blob protocol when
+        the client talks HTTP itself; False keeps them as local ``file://`` references)."""
         updates: dict[str, Any] = {}
         if url is not None:
             updates["url"] = url
@@ -115,6 +121,11 @@ class Client:
         self._dropped = 0
         self._closed = False
         self._code_cache: provenance.CodeCapture | None = None
+        self._blobs: ClientBlobs | None = None
+        if (blobs is None and transport is None) or blobs is True:
+            self._blobs = ClientBlobs.over_graphql(self.settings.url, secret(self.settings.token))
+        elif blobs is not None and not isinstance(blobs, bool):
+            self._blobs = ClientBlobs(blobs)
         self._start_pipeline(claim=replay)
         lifecycle.register(self, handle_sigterm=handle_sigterm)
 
@@ -306,7 +317,8 @@ class Client:
         if "tags" in fields:
             fields["tags"] = normalize_tags(fields["tags"])
         if path is not None:
-            stored = store_file(check_file(path), digest)
+            upload = self._blobs.upload if self._blobs is not None else None
+            stored = store_file(check_file(path), digest, upload)
             fields.update(
                 digest=stored.digest,
                 size_bytes=stored.size_bytes,
@@ -453,6 +465,8 @@ class Client:
         if sender is not None:
             sender.stop()
         self._transport.close()
+        if self._blobs is not None:
+            self._blobs.close()
         lifecycle.unregister(self)
         return remaining
 
@@ -473,6 +487,19 @@ class Client:
         (then the read itself reports it at once instead of after the flush deadline)."""
         sender = self._sender
         self.flush(0.0 if sender is not None and sender.last_error else 10.0)
+
+    def download(
+        self, artifact: Artifact | str, path: str | Path, **options: Any
+    ) -> DownloadResult:
+        """Fetch an artifact's bytes (a ref, an Artifact, or a blob digest) to ``path`` through
+        a presigned GET, verifying the SHA-256 while writing: a mismatch raises and leaves no
+        file under ``path``. A PENDING artifact (bytes not verified) is NOT_FOUND."""
+        if self._blobs is None:
+            raise LineageError("this client has no blob service (blobs=False or a test transport)")
+        source = artifact.ref if isinstance(artifact, Artifact) else artifact
+        if not source.startswith("sha256:"):
+            self._flush_before_read()  # the registration may still be spooled
+        return self._blobs.download(source, path, **options)
 
     def impact(self, artifact: Artifact | str) -> Impact:
         """Everything downstream of an artifact (the GraphQL ``impact`` query)."""
