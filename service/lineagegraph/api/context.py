@@ -39,6 +39,8 @@ class Loaders:
         self.metric_series: DataLoader[tuple[str, str], list[MetricPoint]] = DataLoader(
             self._load_metric_series
         )
+        # loaders of resolver modules merged into the schema (api/deprecation.py ...), by name
+        self.extra: dict[str, DataLoader[Any, Any]] = {}
         self._related: dict[str, DataLoader[str, list[Node]]] = {
             relation: DataLoader(functools.partial(self._load_related, relation))
             for relation in RELATIONS

@@ -281,6 +281,7 @@ class Mutation:
                     code=r.code,
                     message=r.message,
                     field=r.field,
+                    warning=r.warning,
                 )
                 for r in results
             ],

@@ -20,7 +20,11 @@ from strawberry.types import ExecutionContext
 from lineagegraph.api.auth import Authenticator
 from lineagegraph.api.blobs import BlobMutation, BlobQuery
 from lineagegraph.api.context import Context, in_thread
+from lineagegraph.api.deployments import DeploymentMutation, DeploymentQuery
+from lineagegraph.api.deprecation import DeprecationMutation
 from lineagegraph.api.errors import ShapeErrors
+from lineagegraph.api.gate import GateQuery
+from lineagegraph.api.impact_report import ImpactReportQuery
 from lineagegraph.api.mutations import Mutation
 from lineagegraph.api.queries import Query
 from lineagegraph.api.types import (
@@ -51,8 +55,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     aliases = settings.max_aliases if settings else 30
     return _Schema(
         # Areas with their own resolver modules are merged in (the blob protocol: api/blobs.py).
-        query=merge_types("Query", (Query, BlobQuery)),
-        mutation=merge_types("Mutation", (Mutation, BlobMutation)),
+        # impact, deprecation, deployments, gate: api/impact_report.py, deprecation.py, ...
+        query=merge_types(
+            "Query", (Query, BlobQuery, ImpactReportQuery, DeploymentQuery, GateQuery)
+        ),
+        mutation=merge_types(
+            "Mutation", (Mutation, BlobMutation, DeprecationMutation, DeploymentMutation)
+        ),
         # Reachable only through the Node/Artifact interfaces: listed so they are in the schema.
         types=[Run, Dataset, DatasetSnapshot, FeatureDefinition, Model, EvaluationReport],
         # Factories: strawberry builds fresh extension instances for every request.
@@ -105,6 +114,7 @@ class LineageGraphQL(GraphQL[Context, None]):
             max_lineage_nodes=settings.max_lineage_nodes,
             max_impact_nodes=settings.max_impact_nodes,
             max_page_size=settings.max_page_size,
+            deprecation_policy=settings.deprecation_policy,
         )
         identity = await in_thread(
             self._auth(resources).authenticate, request.headers.get("authorization")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any, NewType
+from typing import TYPE_CHECKING, Annotated, Any, NewType
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,6 +15,9 @@ from lineagegraph.graph.reads import MetricPoint as StoredPoint
 from lineagegraph.graph.results import Direction, EdgeKind
 from lineagegraph.models import ArtifactStatus, RunStatus
 from lineagegraph.refs import NodeKind
+
+if TYPE_CHECKING:
+    from lineagegraph.api.deprecation import DeprecatedUpstream, Deprecation
 
 Info = strawberry.Info[Context, None]
 
@@ -273,6 +276,26 @@ class Artifact(Node):
     async def consumed_by(self, info: Info) -> list[Run]:
         return [r for r in await _many(info, "consumers", self.data["ref"]) if isinstance(r, Run)]
 
+    # deprecation (api/deprecation.py)
+    @strawberry.field(description="Set when this artifact itself is deprecated.")
+    def deprecation(
+        self,
+    ) -> Annotated[Deprecation, strawberry.lazy("lineagegraph.api.deprecation")] | None:
+        from lineagegraph.api.deprecation import deprecation_of
+
+        return deprecation_of(self.data)
+
+    @strawberry.field(
+        description="Deprecated artifacts anywhere upstream, nearest first, each with the path "
+        "of refs from it down to this artifact."
+    )
+    async def deprecated_upstream(
+        self, info: Info
+    ) -> list[Annotated[DeprecatedUpstream, strawberry.lazy("lineagegraph.api.deprecation")]]:
+        from lineagegraph.api.deprecation import deprecated_upstream_of
+
+        return await deprecated_upstream_of(info, self.data["ref"])
+
 
 @strawberry.type(description="A logical dataset; its immutable versions are snapshots.")
 class Dataset(Node):
@@ -484,6 +507,9 @@ class EventResult:
     code: str | None
     message: str | None
     field: str | None
+    warning: str | None = strawberry.field(
+        default=None, description="Accepted, but worth telling (a deprecated artifact consumed)."
+    )
 
 
 @strawberry.type

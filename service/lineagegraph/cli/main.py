@@ -10,7 +10,18 @@ from lineagegraph.errors import LineageError
 
 # Each entry: (module, function adding its parser). Imported lazily so that `lineage sync` on a
 # training machine never imports the server's dependencies.
-_COMMANDS = ("serve", "stack", "sync", "artifact", "token")
+_COMMANDS = (
+    "serve",
+    "stack",
+    "sync",
+    "artifact",
+    "token",
+    # impact analysis, deprecation, deployments and the release gate (issue 7)
+    "impact",
+    "deprecate",
+    "deployment",
+    "gate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from typing import Any
 import neo4j
 
 from lineagegraph.graph.catalog import Catalog
+from lineagegraph.graph.deprecation import consume_states, describe
 from lineagegraph.graph.ingest_plan import (
     Edge,
     GraphFacts,
@@ -49,10 +50,18 @@ def metric_series_id(run: str, key: str) -> str:
 
 
 class Ingestor:
-    def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str,
+        catalog: Catalog,
+        *,
+        block_deprecated: bool = False,
+    ) -> None:
         self._driver = driver
         self._database = database
         self._catalog = catalog
+        self._block_deprecated = block_deprecated
 
     def apply(self, events: Sequence[IngestEvent]) -> list[EventResult]:
         if not events:
@@ -67,13 +76,17 @@ class Ingestor:
         if needs_locking(events):
             self._run(tx, "ingest.lock")
         facts = self._read_facts(tx, needs_of(events))
-        plan = plan_batch(events, facts, now)
+        if any(e.type == "artifact_consumed" for e in events):
+            states = consume_states(tx, self._catalog, sorted(facts.nodes))
+            facts.deprecated = {ref: describe(info) for ref, info in states.items()}
+        block = self._block_deprecated
+        plan = plan_batch(events, facts, now, block_deprecated=block)
         candidates = set(plan.flow_edges)
         rounds = 0
         while candidates:
             rounds += 1
             self._read_edge_facts(tx, facts, candidates)
-            plan = plan_batch(events, facts, now)
+            plan = plan_batch(events, facts, now, block_deprecated=block)
             missing = set(plan.flow_edges) - candidates
             if not missing:
                 break

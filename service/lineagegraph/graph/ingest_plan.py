@@ -12,7 +12,10 @@ here and only here:
 - a new lineage edge u->v is refused when v already reaches u (CYCLE);
 - refs must exist (NOT_FOUND) and be of a kind the event allows (BAD_INPUT);
 - an artifact registered without a version gets the next number of its kind and name, and a
-  replay of that event gets the same number again.
+  replay of that event gets the same number again;
+- a new consume of a deprecated artifact is refused (DEPRECATED) when the deprecation policy is
+  ``block``, and accepted with a warning in its result otherwise; a replay of a consume that is
+  stored already is neither.
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ class GraphFacts:
     #: head -> tails it reaches in the graph (only for heads and tails of new edges)
     reach: dict[str, set[str]] = field(default_factory=dict)
     cycles_known: bool = False
+    #: deprecated artifact ref -> a line naming it, the reason, sunset and replacement
+    deprecated: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -175,14 +180,22 @@ def needs_of(events: Sequence[IngestEvent]) -> Needs:
     return needs
 
 
-def plan_batch(events: Sequence[IngestEvent], facts: GraphFacts, now: datetime) -> Plan:
-    return _Planner(facts, now).run(events)
+def plan_batch(
+    events: Sequence[IngestEvent],
+    facts: GraphFacts,
+    now: datetime,
+    *,
+    block_deprecated: bool = False,
+) -> Plan:
+    return _Planner(facts, now, block_deprecated).run(events)
 
 
 class _Planner:
-    def __init__(self, facts: GraphFacts, now: datetime) -> None:
+    def __init__(self, facts: GraphFacts, now: datetime, block_deprecated: bool = False) -> None:
         self.facts = facts
         self.now = now
+        self.block_deprecated = block_deprecated
+        self.warnings: dict[str, str] = {}  # event id -> warning for its (accepted) result
         self.nodes = dict(facts.nodes)
         self.latest = dict(facts.latest)
         self.highest = dict(facts.highest_version)
@@ -220,7 +233,10 @@ class _Planner:
                     )
                 )
             else:
-                self.plan.results.append(EventResult(event.event_id, True, ref=ref))
+                warning = self.warnings.pop(event.event_id, None)
+                self.plan.results.append(
+                    EventResult(event.event_id, True, ref=ref, warning=warning)
+                )
         return self.plan
 
     # --- lookups -----------------------------------------------------------------------------
@@ -560,6 +576,7 @@ class _Planner:
         else:
             artifact = self._artifact(e.ref, "ref", ARTIFACT_KINDS)
         new_edges = self._check_edges([(artifact.ref, run, "ref")])
+        self._check_deprecated(e.event_id, artifact.ref, bool(new_edges))
         self._commit_edges(new_edges)
         row = self.plan.consumed.setdefault(
             (run, artifact.ref),
@@ -569,6 +586,20 @@ class _Planner:
             row["eventIds"].append(e.event_id)
             self.bindings[e.event_id] = artifact.ref
         return artifact.ref
+
+    def _check_deprecated(self, event_id: str, ref: str, new_edge: bool) -> None:
+        """The consume rule. Decided once the stored edges are known (a replay of a stored
+        consume is neither refused nor warned about)."""
+        message = self.facts.deprecated.get(ref)
+        if message is None or not new_edge or not self.facts.cycles_known:
+            return
+        if self.block_deprecated:
+            raise _Reject(
+                ErrorCode.DEPRECATED,
+                f"consume refused: {message} (the service's deprecation_policy is block)",
+                "ref",
+            )
+        self.warnings[event_id] = f"consumed a deprecated artifact: {message}"
 
     def _artifact_produced(self, e: ArtifactProduced, index: int) -> str:
         run = self._known_run(e.run_id)

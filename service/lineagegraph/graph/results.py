@@ -34,6 +34,7 @@ class EventResult:
     code: str | None = None
     message: str | None = None
     field: str | None = None
+    warning: str | None = None  # accepted, but worth telling (a deprecated artifact consumed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ class GraphStore:
         max_lineage_nodes: int = DEFAULT_MAX_LINEAGE_NODES,
         max_impact_nodes: int = DEFAULT_MAX_IMPACT_NODES,
         max_page_size: int = DEFAULT_MAX_PAGE_SIZE,
+        deprecation_policy: str = "warn",
     ) -> None:
         self.driver = driver
         self.database = database
@@ -49,7 +50,10 @@ class GraphStore:
         self.max_lineage_nodes = max_lineage_nodes
         self.max_impact_nodes = max_impact_nodes
         self.max_page_size = max_page_size
-        self._ingestor = Ingestor(driver, database, catalog)
+        self.deprecation_policy = deprecation_policy  # warn|block: consumes of deprecated ones
+        self._ingestor = Ingestor(
+            driver, database, catalog, block_deprecated=deprecation_policy == "block"
+        )
 
     # --- plumbing ----------------------------------------------------------------------------
     def _read(self, work: Any, *args: Any) -> Any:

@@ -144,6 +144,7 @@ class Client:
             flush_interval=self.settings.flush_interval_seconds,
             on_error=self._on_error,
             on_assigned=self._on_assigned,
+            on_warning=self._unreported.append,  # a LineageWarning at the next call
             rotate_bytes=min(64 * 1024**2, max(self.settings.spool_max_bytes // 4, 4096)),
             claim=claim,
             backoff=Backoff(*self._backoff),

@@ -102,6 +102,7 @@ class Sender:
         flush_interval: float,
         on_error: Callable[[EventError], None] = lambda error: None,
         on_assigned: Callable[[str, str], None] = lambda event_id, ref: None,
+        on_warning: Callable[[str], None] = lambda message: None,
         backoff: Backoff | None = None,
         rotate_bytes: int = 64 * 1024**2,
         claim: bool = True,
@@ -114,6 +115,7 @@ class Sender:
         self.flush_interval = flush_interval
         self.on_error = on_error
         self.on_assigned = on_assigned
+        self.on_warning = on_warning
         self.backoff = backoff or Backoff()
         self.rotate_bytes = rotate_bytes
         self.claim = claim
@@ -321,6 +323,9 @@ class Sender:
             result = results[event_id]
             if result.ok:
                 self.sent += 1
+                if result.warning:  # e.g. a deprecated snapshot consumed (policy warn)
+                    log.warning("lineagegraph: %s", result.warning)
+                    self.on_warning(f"lineagegraph: {result.warning}")
                 if event_id in assigns and result.ref:
                     ack.assigned[event_id] = result.ref
                     self.on_assigned(event_id, result.ref)

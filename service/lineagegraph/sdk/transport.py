@@ -20,7 +20,7 @@ from lineagegraph.errors import LineageError, Unavailable, error_from_code
 
 INGEST_MUTATION = (
     "mutation Ingest($input: IngestInput!) { ingest(input: $input) "
-    "{ accepted results { eventId ok ref code message field } } }"
+    "{ accepted results { eventId ok ref code message field warning } } }"
 )
 _RETRY_CODES = frozenset({"INTERNAL", "UNAVAILABLE"})
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN"})
@@ -34,6 +34,7 @@ class EventResult:
     code: str | None = None
     message: str | None = None
     field: str | None = None
+    warning: str | None = None  # accepted, with something to tell (a deprecated input)
 
 
 class TransientError(Exception):
@@ -126,6 +127,7 @@ class HttpTransport:
                     r.get("code"),
                     r.get("message"),
                     r.get("field"),
+                    r.get("warning"),
                 )
                 for r in rows
             ]
