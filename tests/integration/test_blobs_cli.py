@@ -1,4 +1,5 @@
-"""``lineage artifact put|get|stat`` against the real S3, with and without a progress bar."""
+"""``lineage artifact put|get|stat`` through the running service (GraphQL, presigned URLs to the
+real S3), with and without a progress bar."""
 
 from __future__ import annotations
 
@@ -11,35 +12,30 @@ from minio import Minio
 
 from lineagegraph.cli import artifact
 from lineagegraph.config import Settings
+from tests.conftest import run_service
 from tests.integration._blob_helpers import MIB, abort_all_uploads, file_sha256, random_file
 
 
 @pytest.fixture
-def run(base_settings: Settings, bucket: str, s3: Minio, monkeypatch: pytest.MonkeyPatch):
-    env = {
-        "LINEAGE_S3_ENDPOINT": base_settings.s3_endpoint,
-        "LINEAGE_S3_ACCESS_KEY": base_settings.s3_access_key.get_secret_value()
-        if base_settings.s3_access_key
-        else "",
-        "LINEAGE_S3_SECRET_KEY": base_settings.s3_secret_key.get_secret_value()
-        if base_settings.s3_secret_key
-        else "",
-        "LINEAGE_S3_BUCKET": bucket,
-        "LINEAGE_MULTIPART_THRESHOLD": str(8 * MIB),
-        "LINEAGE_MULTIPART_PART_SIZE": str(8 * MIB),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+def run(settings: Settings, s3: Minio, monkeypatch: pytest.MonkeyPatch):
+    tuned = settings.model_copy(
+        update={"multipart_threshold": 8 * MIB, "multipart_part_size": 8 * MIB}
+    )
+    # no S3 credentials on the CLI's side: only the service's address
+    for name in ("LINEAGE_S3_ACCESS_KEY", "LINEAGE_S3_SECRET_KEY", "LINEAGE_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with run_service(tuned) as live:
+        monkeypatch.setenv("LINEAGE_URL", live.url)
 
-    def invoke(*argv: str) -> int:
-        parser = argparse.ArgumentParser(prog="lineage")
-        artifact.register(parser.add_subparsers(dest="command", required=True))
-        args = parser.parse_args(["artifact", *argv])
-        code: int = args.handler(args)
-        return code
+        def invoke(*argv: str) -> int:
+            parser = argparse.ArgumentParser(prog="lineage")
+            artifact.register(parser.add_subparsers(dest="command", required=True))
+            args = parser.parse_args(["artifact", *argv])
+            code: int = args.handler(args)
+            return code
 
-    yield invoke
-    abort_all_uploads(s3, bucket)
+        yield invoke
+    abort_all_uploads(s3, settings.s3_bucket)
 
 
 def test_put_get_stat(run, tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ S3 through presigned URLs (blobs/__init__.py has the protocol, blob_protocol.py 
   to; an artifact still PENDING has none. ``blob(digest)``: is it stored and proven?
 
 Registrations pass ``gate_events`` first: a stored artifact (its ``uri`` in this bucket, not a
-reference) that claims AVAILABLE before its blob is proven is recorded PENDING instead, and
+reference) claims its blob (garbage collection keeps a claimed blob; while a collection holds it
+the registration is UNAVAILABLE and retried), and one that says AVAILABLE before its blob is
+proven is recorded PENDING instead, and
 ``settle_pending`` promotes it right after the write if the blob got proven meanwhile (so a commit
 racing the registration cannot leave it PENDING). Errors keep their typed codes; an S3 outage is
 UNAVAILABLE (clients retry).
@@ -440,7 +442,7 @@ async def gate_events(
             ok = False
             if digest is not None and addressed:
                 if digest not in proven:
-                    proven[digest] = await _call(store.is_proven, digest)
+                    proven[digest] = await _call(store.claim_for_registration, digest)
                 ok = proven[digest]
             if not ok:
                 spec = event.artifact.model_copy(update={"status": ArtifactStatus.PENDING})

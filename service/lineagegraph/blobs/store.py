@@ -82,6 +82,14 @@ class BlobStore:
         """The blob is stored with a proof of its SHA-256 (no read; see verify.is_proven)."""
         return is_proven(self.client, self.bucket, normalize_digest(digest))
 
+    def claim_for_registration(self, digest: str) -> bool:
+        """Before a registration naming this blob is written to the graph: claim it (so a
+        garbage collection deciding now keeps it, claims.py), refuse while one holds it
+        (BlobBusy: retry), and say whether it is stored and proven (False: record PENDING)."""
+        digest = normalize_digest(digest)
+        uploads.claim(self, digest)
+        return is_proven(self.client, self.bucket, digest)
+
     @property
     def storage(self) -> str:
         return f"s3://{self.bucket}"

@@ -75,9 +75,13 @@ def _expiry(store: BlobStore) -> timedelta:
     return timedelta(seconds=store.settings.presign_expiry_seconds)
 
 
-def _claim(store: BlobStore, digest: str) -> None:
+def claim(store: BlobStore, digest: str) -> None:
+    """A claim first, then no tombstone (BlobBusy otherwise): the order claims.py relies on."""
     write_claim(store.client, store.bucket, digest)
     ensure_not_tombstoned(store.client, store.bucket, digest)
+
+
+_claim = claim
 
 
 def blob_info(

@@ -1,9 +1,10 @@
-"""``lineage artifact put|get|stat``: artifact bytes in the content-addressed blob store.
+"""``lineage artifact put|get|stat``: artifact bytes through the service's blob protocol.
 
-Today these talk to S3 directly with the credentials in the settings (an operator on the service's
-host); blobs are named by digest. Artifacts named by ref, and registering what ``put`` stored in
-the graph, come with the GraphQL wiring of the blob protocol. Transfers show a progress bar (size,
-rate, ETA) on a terminal; ``--progress`` forces it on or off.
+Like the SDK, these ask the service (GraphQL at ``--url`` / LINEAGE_URL, token from ``--token`` /
+LINEAGE_TOKEN) for presigned URLs and move the bytes straight to and from S3: ``put`` needs the
+write scope, ``get`` and ``stat`` the read scope; no S3 credentials on this machine. Blobs are
+named by digest; ``get`` also takes an artifact ref (a PENDING artifact has no bytes yet).
+Transfers show a progress bar (size, rate, ETA) on a terminal; ``--progress`` forces it on or off.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def register(sub: Any) -> None:
     _common(put)
     put.set_defaults(handler=put_command)
 
-    get = actions.add_parser("get", help="download a blob, verifying its SHA-256")
-    get.add_argument("digest", help="sha256:<hex> of the blob")
+    get = actions.add_parser("get", help="download an artifact or blob, verifying its SHA-256")
+    get.add_argument("digest", metavar="REF_OR_DIGEST", help="an artifact ref or sha256:<hex>")
     get.add_argument("path", help="file to write (replaced only when the bytes verify)")
     _common(get)
     get.set_defaults(handler=get_command)
@@ -43,7 +44,13 @@ def register(sub: Any) -> None:
     stat = actions.add_parser("stat", help="is a blob stored, and verified? (exit 1 if not)")
     stat.add_argument("digest", help="sha256:<hex> of the blob")
     stat.add_argument("--json", action="store_true", help="print JSON")
+    _service(stat)
     stat.set_defaults(handler=stat_command)
+
+
+def _service(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", help="the service (default: LINEAGE_URL)")
+    parser.add_argument("--token", help="API token (default: LINEAGE_TOKEN)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -54,13 +61,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="progress bar on stderr (auto: only on a terminal)",
     )
+    _service(parser)
 
 
-def _store() -> Any:
-    from lineagegraph.blobs.store import BlobStore
-    from lineagegraph.config import load_settings
+def _store(args: argparse.Namespace) -> Any:
+    """The service's blob protocol over GraphQL (sdk/_graphql_blobs.py)."""
+    from pydantic import SecretStr
 
-    return BlobStore.open(load_settings())
+    from lineagegraph.config import load_settings, secret
+    from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "url", None):
+        overrides["url"] = args.url
+    if getattr(args, "token", None):
+        overrides["token"] = SecretStr(args.token)
+    settings = load_settings(**overrides)
+    return GraphQLBlobService(settings.url, secret(settings.token))
 
 
 def _bars(args: argparse.Namespace) -> Any:
@@ -82,10 +99,14 @@ def put_command(args: argparse.Namespace) -> int:
     from lineagegraph.sdk._transfer import Transfers
 
     started = time.monotonic()
-    with Transfers(_store(), concurrency=args.concurrency) as transfers, _bars(args) as phases:
-        result = transfers.upload(
-            args.path, media_type=args.media_type, expected_digest=args.digest, phases=phases
-        )
+    service = _store(args)
+    try:
+        with Transfers(service, concurrency=args.concurrency) as transfers, _bars(args) as phases:
+            result = transfers.upload(
+                args.path, media_type=args.media_type, expected_digest=args.digest, phases=phases
+            )
+    finally:
+        service.close()
     seconds = time.monotonic() - started
     blob, stats = result.blob, result.stats
     if args.json:
@@ -107,11 +128,14 @@ def put_command(args: argparse.Namespace) -> int:
 
 
 def get_command(args: argparse.Namespace) -> int:
-    from lineagegraph.sdk._transfer import Transfers
+    from lineagegraph.sdk._client_blobs import ClientBlobs
 
-    digest = normalize_digest(args.digest)
-    with Transfers(_store()) as transfers, _bars(args) as phases:
-        result = transfers.download(digest, args.path, phases=phases)
+    blobs = ClientBlobs(_store(args))
+    try:
+        with _bars(args) as phases:
+            result = blobs.download(args.digest, args.path, phases=phases)
+    finally:
+        blobs.close()
     if args.json:
         print(json.dumps({"path": str(result.path), "digest": result.digest, "size": result.size}))
     else:
@@ -121,7 +145,11 @@ def get_command(args: argparse.Namespace) -> int:
 
 def stat_command(args: argparse.Namespace) -> int:
     digest = normalize_digest(args.digest)
-    info = _store().stat(digest)
+    service = _store(args)
+    try:
+        info = service.stat(digest)
+    finally:
+        service.close()
     if info is None:
         if args.json:
             print(json.dumps({"digest": digest, "stored": False}))

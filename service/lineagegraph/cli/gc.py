@@ -1,10 +1,11 @@
 """``lineage gc --older-than 24h [--dry-run]``: remove unreferenced blobs and stale uploads.
 
-What counts as referenced comes from the graph (every artifact node, PENDING included, with that
-digest): ``run_gc`` takes it as a callable. The subcommand joins ``lineage`` (cli/main.py) once the
-graph store answers that question; until then ``run_gc`` is what callers use. ``--older-than`` is
-also the time a client has between starting an upload and registering its artifact: keep it at
-hours, not minutes.
+What counts as referenced comes from Neo4j: every artifact node, PENDING included, naming the
+blob by digest or by its ``s3://bucket/blobs/...`` uri (cypher/blobs/referenced_digests.cypher),
+asked once per batch of candidates and again for each blob right before it is deleted. Runs on
+the service's host with its settings (Neo4j and S3 credentials). ``--older-than`` is also the
+time a client has between starting an upload and registering its artifact: keep it at hours,
+not minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import re
 import sys
 from datetime import timedelta
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from lineagegraph.errors import BadInput
 
@@ -53,6 +54,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help=f"accept --older-than below {MIN_OLDER_THAN} (tests; uploads in flight may be lost)",
     )
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "gc",
+        help="remove blobs no artifact references, and uploads never committed",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=gc_command)
+
+
+def gc_command(args: argparse.Namespace) -> int:
+    from lineagegraph.blobs.references import graph_references
+    from lineagegraph.blobs.store import BlobStore
+    from lineagegraph.config import load_settings
+    from lineagegraph.graph.catalog import Catalog
+    from lineagegraph.graph.driver import open_driver
+
+    settings = load_settings()
+    driver = open_driver(settings)
+    try:
+        driver.verify_connectivity()
+        store = BlobStore.open(settings)
+        referenced = graph_references(
+            driver, settings.neo4j_database, Catalog.load(), settings.s3_bucket
+        )
+        return run_gc(store, referenced, args)
+    finally:
+        driver.close()
 
 
 def run_gc(

@@ -16,6 +16,7 @@ _COMMANDS = (
     "sync",
     "artifact",
     "token",
+    "gc",
     # impact analysis, deprecation, deployments and the release gate (issue 7)
     "impact",
     "deprecate",
