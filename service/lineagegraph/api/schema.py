@@ -27,6 +27,7 @@ from lineagegraph.api.gate import GateQuery
 from lineagegraph.api.impact_report import ImpactReportQuery
 from lineagegraph.api.mutations import Mutation
 from lineagegraph.api.queries import Query
+from lineagegraph.api.repro import ReproMutation, ReproQuery
 from lineagegraph.api.types import (
     LONG_SCALAR,
     Dataset,
@@ -54,13 +55,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     depth = settings.max_query_depth if settings else 12
     aliases = settings.max_aliases if settings else 30
     return _Schema(
-        # Areas with their own resolver modules are merged in (the blob protocol: api/blobs.py).
+        # Areas with their own resolver modules are merged in (the blob protocol: api/blobs.py;
+        # reproducibility: api/repro.py).
         # impact, deprecation, deployments, gate: api/impact_report.py, deprecation.py, ...
         query=merge_types(
-            "Query", (Query, BlobQuery, ImpactReportQuery, DeploymentQuery, GateQuery)
+            "Query",
+            (Query, BlobQuery, ReproQuery, ImpactReportQuery, DeploymentQuery, GateQuery),
         ),
         mutation=merge_types(
-            "Mutation", (Mutation, BlobMutation, DeprecationMutation, DeploymentMutation)
+            "Mutation",
+            (Mutation, BlobMutation, ReproMutation, DeprecationMutation, DeploymentMutation),
         ),
         # Reachable only through the Node/Artifact interfaces: listed so they are in the schema.
         types=[Run, Dataset, DatasetSnapshot, FeatureDefinition, Model, EvaluationReport],

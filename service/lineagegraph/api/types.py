@@ -18,6 +18,7 @@ from lineagegraph.refs import NodeKind
 
 if TYPE_CHECKING:
     from lineagegraph.api.deprecation import DeprecatedUpstream, Deprecation
+    from lineagegraph.api.repro import ReproducibilityCheck, VerifiedLevel
 
 Info = strawberry.Info[Context, None]
 
@@ -223,6 +224,25 @@ class Run(Node):
     async def metric(self, info: Info, key: str) -> list[MetricPoint]:
         points = await info.context.loaders.metric_series.load((self.data["ref"], key))
         return [MetricPoint.of(p) for p in points]
+
+    # reproducibility (api/repro.py)
+    @strawberry.field(
+        description="The reproducibility checks that compared this run, newest first."
+    )
+    async def reproducibility_checks(
+        self, info: Info
+    ) -> list[Annotated[ReproducibilityCheck, strawberry.lazy("lineagegraph.api.repro")]]:
+        from lineagegraph.api.repro import run_checks
+
+        return await run_checks(info, self.data["ref"])
+
+    @strawberry.field(description="The strongest level a passed check verified for this run.")
+    async def highest_verified_level(
+        self, info: Info
+    ) -> Annotated[VerifiedLevel, strawberry.lazy("lineagegraph.api.repro")] | None:
+        from lineagegraph.api.repro import run_highest_level
+
+        return await run_highest_level(info, self.data["ref"])
 
 
 # --- artifacts -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ _COMMANDS = (
     "artifact",
     "token",
     "gc",
+    "repro",
     # impact analysis, deprecation, deployments and the release gate (issue 7)
     "impact",
     "deprecate",

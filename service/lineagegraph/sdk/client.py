@@ -49,6 +49,7 @@ from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
 from lineagegraph.sdk.encode import Dep, build, event_payload, metrics_payload
 from lineagegraph.sdk.jsonable import to_json_object
 from lineagegraph.sdk.reads import Impact, Querier, RunHandle, fetch_impact
+from lineagegraph.sdk.reproduce import reproduction_tags
 from lineagegraph.sdk.run import LineageWarning, Run, normalize_tags
 from lineagegraph.sdk.seeding import last_seeds, seed_everything
 from lineagegraph.sdk.sender import Backoff, EventError, Sender
@@ -412,7 +413,7 @@ class Client:
             name=name,
             parent_run_id=parent_id,
             provenance=prov,
-            tags=normalize_tags(tags),
+            tags=reproduction_tags(normalize_tags(tags), top_level=parent_id is None),
             job_namespace=job_namespace,
             job_name=job_name,
         )
