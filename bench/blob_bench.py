@@ -2,8 +2,12 @@
 
     .venv/bin/python -m bench.blob_bench --size-mb 500
 
-Starts a throw-away versitygw from deploy/local (or uses ``--endpoint/--access-key/--secret-key``)
-and times, on the same server and the same file (in the page cache for every contender):
+By default (``--via service``) starts a throw-away stack from deploy/local (Neo4j + versitygw) and
+the service (``lineage serve``, a separate process), and the SDK side goes the way training code
+does: GraphQL to the service (beginUpload, presignUploadParts, commitUpload, downloadUrl), bytes
+straight to S3. ``--via store`` calls the BlobStore in-process instead (S3 only; with
+``--endpoint/--access-key/--secret-key`` against an S3 of your choice). Times, on the same server
+and the same file (in the page cache for every contender):
 
 - upload: minio ``fput_object`` vs ``Transfers.upload`` (hash pass, plan, presigned parts in
   parallel, commit with the service's SHA-256 read-back: the time until the blob is *verified*);
@@ -35,6 +39,8 @@ from lineagegraph.blobs.keys import blob_key
 from lineagegraph.blobs.s3 import ensure_bucket, open_s3
 from lineagegraph.blobs.store import BlobStore
 from lineagegraph.config import Settings, load_settings
+from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
+from lineagegraph.sdk._service import BlobService
 from lineagegraph.sdk._transfer import Transfers, UploadResult
 
 MIB = 1024**2
@@ -47,6 +53,50 @@ class Endpoint:
     secret_key: str
 
 
+@dataclass(frozen=True)
+class Servers:
+    s3: Endpoint
+    service_url: str | None  # None: --via store
+
+
+def _cache() -> Path:
+    default_cache = Path(__file__).resolve().parents[1] / ".cache"
+    return Path(os.environ.get("LINEAGE_CACHE_DIR", default_cache))
+
+
+@contextlib.contextmanager
+def servers(args: argparse.Namespace, workdir: Path, tuning: dict[str, str]) -> Iterator[Servers]:
+    if args.via == "store":
+        with s3_endpoint(args, workdir) as endpoint:
+            yield Servers(endpoint, None)
+        return
+    from bench.sdk_overhead import process, wait_http
+    from lineagegraph.cli._localstack import stack_module
+
+    mod = stack_module()
+    with mod.throwaway_stack(workdir / "stack", _cache()) as stack:
+        creds = stack.credentials
+        endpoint = Endpoint(stack.s3.endpoint, creds.s3_access_key, creds.s3_secret_key)
+        port = mod.free_port()
+        env = {
+            "LINEAGE_PORT": str(port),
+            "LINEAGE_NEO4J_URI": stack.neo4j.uri,
+            "LINEAGE_NEO4J_PASSWORD": creds.neo4j_password or "",
+            "LINEAGE_S3_ENDPOINT": endpoint.url,
+            "LINEAGE_S3_ACCESS_KEY": endpoint.access_key,
+            "LINEAGE_S3_SECRET_KEY": endpoint.secret_key,
+            "LINEAGE_LOG_LEVEL": "warning",
+            **tuning,
+        }
+        if not env["LINEAGE_NEO4J_PASSWORD"]:
+            del env["LINEAGE_NEO4J_PASSWORD"]
+        cmd = [sys.executable, "-m", "lineagegraph.cli.main", "serve"]
+        with process(cmd, workdir / "service.log", env):
+            url = f"http://127.0.0.1:{port}"
+            wait_http(url + "/readyz")
+            yield Servers(endpoint, url)
+
+
 @contextlib.contextmanager
 def s3_endpoint(args: argparse.Namespace, workdir: Path) -> Iterator[Endpoint]:
     if args.endpoint:
@@ -55,14 +105,12 @@ def s3_endpoint(args: argparse.Namespace, workdir: Path) -> Iterator[Endpoint]:
     from lineagegraph.cli._localstack import stack_module
 
     mod = stack_module()
-    default_cache = Path(__file__).resolve().parents[1] / ".cache"
-    cache = Path(os.environ.get("LINEAGE_CACHE_DIR", default_cache))
     server = mod.S3Server(
         workdir / "s3",
         mod.free_port(),
         "bench" + secrets.token_hex(4),
         secrets.token_urlsafe(24),
-        cache,
+        _cache(),
     )
     server.start()
     try:
@@ -93,32 +141,49 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    bucket = f"bench-{secrets.token_hex(4)}"
+    tuning = {
+        "LINEAGE_S3_BUCKET": bucket,
+        "LINEAGE_MULTIPART_PART_SIZE": str(args.part_mb * MIB),
+        "LINEAGE_MULTIPART_THRESHOLD": str(args.part_mb * MIB),
+        "LINEAGE_MAX_ARTIFACT_SIZE": str(max(size, 1)),
+    }
     try:
-        with s3_endpoint(args, workdir) as endpoint:
+        with servers(args, workdir, tuning) as running:
+            endpoint = running.s3
             settings: Settings = load_settings(
                 s3_endpoint=endpoint.url,
                 s3_access_key=endpoint.access_key,
                 s3_secret_key=endpoint.secret_key,
-                s3_bucket=f"bench-{secrets.token_hex(4)}",
+                s3_bucket=bucket,
                 multipart_part_size=args.part_mb * MIB,
                 multipart_threshold=args.part_mb * MIB,
                 max_artifact_size=max(size, 1),
             )
             client = open_s3(settings)
             ensure_bucket(client, settings.s3_bucket)
-            return _measure(args, settings, client, workdir, size)
+            service: BlobService
+            if running.service_url is None:
+                service = BlobStore.open(settings, client)
+            else:
+                service = GraphQLBlobService(running.service_url)
+            return _measure(args, settings, client, workdir, size, service)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _measure(
-    args: argparse.Namespace, settings: Settings, client: Minio, workdir: Path, size: int
+    args: argparse.Namespace,
+    settings: Settings,
+    client: Minio,
+    workdir: Path,
+    size: int,
+    service: BlobService,
 ) -> int:
     bucket = settings.s3_bucket
     source = workdir / "artifact.bin"
     print(f"writing a {args.size_mb} MiB test file ...", file=sys.stderr)
     make_file(source, size)
-    store = BlobStore.open(settings, client)
     times: dict[str, list[float]] = {}
     raw_target, our_target = workdir / "raw.out", workdir / "ours.out"
 
@@ -128,7 +193,7 @@ def _measure(
         times.setdefault(name, []).append(time.perf_counter() - start)
         return result
 
-    with Transfers(store, concurrency=args.concurrency) as transfers:
+    with Transfers(service, concurrency=args.concurrency) as transfers:
         for round_ in range(args.repeat):
             print(f"round {round_ + 1}/{args.repeat} ...", file=sys.stderr)
             clock(
@@ -193,9 +258,10 @@ def _table(
         return f"{mb / seconds:8.1f}"
 
     print()
+    path = "SDK -> service (GraphQL) -> presigned S3" if args.via == "service" else "in-process"
     print(
         f"{args.size_mb} MiB, part size {args.part_mb} MiB, {args.concurrency} parts in flight, "
-        f"best of {args.repeat}"
+        f"best of {args.repeat}; {path}"
     )
     print(f"{'operation':<34}{'seconds':>9}{'MiB/s':>9}   ratio")
     rows = [
@@ -232,7 +298,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--workdir", default=None, help="where the test files go (default /tmp)")
-    parser.add_argument("--endpoint", help="use this S3 instead of starting versitygw")
+    parser.add_argument(
+        "--via",
+        choices=("service", "store"),
+        default="service",
+        help="service: the SDK through the running service (default); store: BlobStore in-process",
+    )
+    parser.add_argument("--endpoint", help="(--via store) use this S3 instead of versitygw")
     parser.add_argument("--access-key", default="")
     parser.add_argument("--secret-key", default="")
     return run(parser.parse_args(argv))

@@ -33,13 +33,21 @@ Upload (blob_protocol.py has the wire types; store.BlobStore the methods):
    drops tags when an object is overwritten). A mismatch removes the object and raises
    DigestMismatch. Only then may the graph call the artifact AVAILABLE.
 
+Over the wire (api/blobs.py; the SDK's GraphQLBlobService is the client side): ``uploadLimits``,
+``beginUpload``, ``presignUploadParts``, ``commitUpload`` (also promotes the PENDING artifacts that
+name the blob), ``abortUpload``, ``downloadUrl(ref | digest)`` and ``blob(digest)``; one input type
+per mutation, write scope for uploads, read scope for downloads. A registration of a stored
+artifact (its uri in this bucket, not a reference) first claims the blob (references.py and the
+GC below), and is recorded PENDING when the blob is not proven yet; commit flips it to AVAILABLE.
+
 Download: ``download_ticket(digest)`` is a presigned GET plus the digest and size; the SDK
 verifies while writing. Reference artifacts (``s3://``, ``file://``, ``https://``) are recorded
 where they live (``check_reference``: size and, where S3 has one, the SHA-256 checked for
 ``s3://`` objects this service can see; user URLs are never fetched by the service).
 
-GC (gc.py, claims.py): blobs older than the cutoff, with no claim since, and not referenced
-(a callable the graph answers) are deleted after a tombstone and a last re-check; stale multipart
+GC (gc.py, claims.py; ``lineage gc``): blobs older than the cutoff, with no claim since, and not
+referenced (references.py asks Neo4j: any artifact node naming the digest or the blob uri, PENDING
+included) are deleted after a tombstone and a last re-check; stale multipart
 uploads are aborted. The claim/tombstone order makes a concurrent registration safe.
 
 Credentials come only from the settings; they and presigned URLs (bearer tokens) are kept out of
