@@ -1,0 +1,717 @@
+"""Graph benchmark: ingest, impact and lineage of the service against raw Cypher, at 1M nodes.
+
+    .venv/bin/python -m bench.graph_bench                 # 1,000,000 nodes
+    .venv/bin/python -m bench.graph_bench --nodes 20000   # smoke
+
+Starts a throw-away Neo4j (heap 4g, page cache 2g by default) and S3 from deploy/local and the
+service in its own process, then in one run:
+
+1. Builds a synthetic graph of ``--nodes`` nodes in units of about 1,000 nodes, each like one
+   team's project: 3 datasets with 40 daily snapshots (each snapshot made by an ETL run from the
+   previous day's), 30 feature definitions derived from snapshots and features, 150 training runs
+   consuming 2-4 inputs (always a snapshot of the main dataset, sometimes the previous project's
+   latest snapshot) and producing a model, child runs (trials) under 40% of them, and one
+   evaluation run per model producing a report that evaluates it. Every unit goes through the
+   service's own ingest path: the wire events validated as the API does (``IngestBatch``) and
+   applied by ``GraphStore.apply_events`` (lineage lock, rule checks, cycle checks, UNWIND writes).
+2. Baseline in the same run: every ``--raw-every``-th unit is also written with raw batched
+   ``UNWIND ... MERGE`` statements through the driver (bench/cypher/raw: the same nodes with the
+   same properties and the same relationships, FLOWS_TO mirror included, under a second label set
+   ``BenchNode``), right next to its service ingest (alternating which goes first), so both see the
+   same graph size and the same machine load. A slice of ``--graphql-units`` units goes through
+   the GraphQL ``ingest`` mutation over HTTP, alternated with store-ingested units.
+3. Latency: ``impact`` and ``lineage`` (DOWNSTREAM from snapshots, UPSTREAM from reports, depth 5)
+   through GraphQL over HTTP against the same Cypher statements (cypher/impact/closure; for
+   lineage cypher/lineage/roots + <direction>_5 + edges_among in one read transaction) run raw
+   through the driver, fetching all rows, on roots bucketed by closure size (<=10, 11-100,
+   101-1000). Each sample times GraphQL and raw back to back (alternating order).
+
+Targets (issue 3): impact p99 < 50 ms for closures <= 1,000 nodes; GraphQL <= 1.5x raw Cypher;
+ingest >= 0.5x raw. Not part of pytest; no timed assertions anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+import neo4j
+
+from lineagegraph.config import Settings, load_settings
+from lineagegraph.graph.catalog import Catalog
+from lineagegraph.graph.driver import open_driver
+from lineagegraph.graph.store import GraphStore
+from lineagegraph.models import IngestBatch
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = Catalog.load(Path(__file__).resolve().parent / "cypher")
+DATASETS, DAYS, FEATURES, TRAININGS = 3, 40, 30, 150
+DIGEST = "sha256:" + "0" * 64
+
+# --- the synthetic graph -------------------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    """One project: the wire events in order, and the same graph as raw node and edge rows."""
+
+    index: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    snapshots: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)  # refs of other units this one consumes
+    latest_main: str = ""
+
+    def node(self, label: str, ref: str, **props: Any) -> None:
+        self.nodes.append({"label": label, "ref": ref, "props": {"ref": ref, **props}})
+
+    def edge(self, kind: str, upstream: str, downstream: str) -> None:
+        """A lineage edge in flow direction, stored as the service stores it, plus its mirror."""
+        stored = (
+            (downstream, upstream) if kind in ("CONSUMED", "DERIVED_FROM", "EVALUATES") else None
+        )
+        a, b = stored or (upstream, downstream)
+        self.edges.append({"type": kind, "from": a, "to": b, "props": {}})
+        self.edges.append(
+            {"type": "FLOWS_TO", "from": upstream, "to": downstream, "props": {"kind": kind}}
+        )
+
+    def run(self, name: str, parent: str | None = None) -> tuple[str, str]:
+        run_id = str(uuid.uuid4())
+        ref = f"run:{run_id}"
+        event: dict[str, Any] = {"type": "run_started", "run_id": run_id, "name": name}
+        if parent is not None:
+            event["parent_run_id"] = parent.removeprefix("run:")
+            self.edges.append({"type": "CHILD_OF", "from": ref, "to": parent, "props": {}})
+        self.events.append(event)
+        self.node("BenchRun", ref, kind="RUN", name=name, status="COMPLETED")
+        return run_id, ref
+
+    def consume(self, run_id: str, ref: str) -> None:
+        self.events.append({"type": "artifact_consumed", "run_id": run_id, "ref": ref})
+        self.edge("CONSUMED", ref, f"run:{run_id}")
+
+    def finish(self, run_id: str) -> None:
+        self.events.append({"type": "run_finished", "run_id": run_id, "status": "COMPLETED"})
+
+    def register(
+        self, kind: str, name: str, version: str, producer: str | None, **extra: Any
+    ) -> str:
+        prefix, label = {
+            "DATASET_SNAPSHOT": ("dataset", "BenchDatasetSnapshot"),
+            "FEATURE_DEFINITION": ("feature", "BenchFeatureDefinition"),
+            "MODEL": ("model", "BenchModel"),
+            "EVALUATION_REPORT": ("report", "BenchEvaluationReport"),
+        }[kind]
+        ref = f"{prefix}:{name}@{version}"
+        artifact = {"kind": kind, "name": name, "version": version, **extra}
+        event: dict[str, Any] = {"type": "artifact_registered", "artifact": artifact}
+        props: dict[str, Any] = {"kind": kind, "name": name, "version": version}
+        if "digest" in extra:
+            props["digest"] = extra["digest"]
+        props["status"] = "AVAILABLE"
+        if producer is not None:
+            event["produced_by"] = producer.removeprefix("run:")
+            self.edge("PRODUCED", producer, ref)
+        for source in extra.get("sources", []):
+            self.edge("DERIVED_FROM", source, ref)
+        if extra.get("evaluates"):
+            self.edge("EVALUATES", extra["evaluates"], ref)
+        self.events.append(event)
+        self.node(label, ref, **props)
+        return ref
+
+
+def make_unit(index: int, rng: random.Random, previous_main: str | None) -> Unit:
+    unit = Unit(index)
+    tag = f"p{index:06d}"
+    chains: list[list[str]] = []
+    for d in range(DATASETS):
+        name = f"{tag}-ds{d}"
+        dataset_ref = f"dataset:{name}"
+        unit.datasets.append(dataset_ref)
+        unit.node("BenchDataset", dataset_ref, kind="DATASET", name=name)
+        chain: list[str] = []
+        for day in range(DAYS):
+            version = f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}"
+            producer = None
+            run_id = ""
+            if chain:
+                run_id, producer = unit.run(f"etl-{name}")
+                unit.consume(run_id, chain[-1])
+            ref = unit.register("DATASET_SNAPSHOT", name, version, producer, digest=DIGEST)
+            unit.edges.append({"type": "SNAPSHOT_OF", "from": ref, "to": dataset_ref, "props": {}})
+            if producer is not None:
+                unit.finish(run_id)
+            chain.append(ref)
+        chains.append(chain)
+        unit.snapshots.extend(chain)
+    unit.latest_main = chains[0][-1]
+    features: list[str] = []
+    for f in range(FEATURES):
+        sources = rng.sample(unit.snapshots, rng.randint(1, 2))
+        if features and rng.random() < 0.3:
+            sources.append(rng.choice(features))
+        features.append(
+            unit.register(
+                "FEATURE_DEFINITION",
+                f"{tag}-feat{f}",
+                "1",
+                None,
+                sources=sources,
+                expression=f"f{f}(x)",
+            )
+        )
+    holdout = chains[1][-1]
+    for t in range(TRAININGS):
+        run_id, run_ref = unit.run(f"train-{tag}")
+        inputs = [rng.choice(chains[0])]
+        pool = unit.snapshots + features
+        inputs += [i for i in rng.sample(pool, rng.randint(1, 3)) if i not in inputs]
+        if previous_main is not None and rng.random() < 0.05:
+            inputs.append(previous_main)  # fan-in across projects
+            unit.foreign.append(previous_main)
+        for ref in inputs:
+            unit.consume(run_id, ref)
+        model = unit.register(
+            "MODEL", f"{tag}-model{t % 10}", str(t), run_ref, digest=DIGEST, framework="torch"
+        )
+        unit.models.append(model)
+        if rng.random() < 0.4:
+            for trial in range(2):
+                child_id, _ = unit.run(f"trial-{trial}", parent=run_ref)
+                unit.consume(child_id, inputs[0])
+                unit.finish(child_id)
+        unit.finish(run_id)
+        eval_id, eval_ref = unit.run(f"eval-{tag}")
+        unit.consume(eval_id, model)
+        unit.consume(eval_id, holdout)
+        unit.reports.append(
+            unit.register(
+                "EVALUATION_REPORT",
+                f"{tag}-eval{t % 10}",
+                str(t),
+                eval_ref,
+                evaluates=model,
+                metrics={"auc": round(rng.random(), 4)},
+            )
+        )
+        unit.finish(eval_id)
+    return unit
+
+
+def units(count: int, seed: int) -> Iterator[Unit]:
+    rng = random.Random(seed)
+    previous: str | None = None
+    for index in range(count):
+        unit = make_unit(index, rng, previous)
+        previous = unit.latest_main
+        yield unit
+
+
+# --- the servers ---------------------------------------------------------------------------------
+SERVE = """
+import sys
+from lineagegraph.cli.serve import serve
+from lineagegraph.config import load_settings
+port, neo4j, s3, access, secret, bucket = sys.argv[1:7]
+serve(load_settings(port=int(port), neo4j_uri=neo4j, s3_endpoint=s3, s3_access_key=access,
+      s3_secret_key=secret, s3_bucket=bucket, log_level="warning"))
+"""
+
+
+@dataclass
+class Servers:
+    settings: Settings
+    url: str
+
+
+@contextlib.contextmanager
+def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
+    from lineagegraph.cli._localstack import stack_module
+
+    mod = stack_module()
+    cache = Path(os.environ.get("LINEAGE_CACHE_DIR", ROOT / ".cache"))
+    stack = mod.Stack(
+        data_dir=work / "stack",
+        cache=cache,
+        bolt_port=mod.free_port(),
+        s3_port=mod.free_port(),
+        credentials=mod.Credentials(
+            None, "bench" + secrets.token_hex(4), secrets.token_urlsafe(24)
+        ),
+        heap=args.heap,
+        pagecache=args.pagecache,
+    )
+    stack.start()
+    try:
+        creds = stack.credentials
+        settings = load_settings(
+            neo4j_uri=stack.neo4j.uri,
+            s3_endpoint=stack.s3.endpoint,
+            s3_access_key=creds.s3_access_key,
+            s3_secret_key=creds.s3_secret_key,
+            s3_bucket="bench",
+        )
+        port = mod.free_port()
+        cmd = [
+            sys.executable,
+            "-c",
+            SERVE,
+            str(port),
+            stack.neo4j.uri,
+            stack.s3.endpoint,
+            creds.s3_access_key,
+            creds.s3_secret_key,
+            "bench",
+        ]
+        with (work / "service.log").open("wb") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_ready(url, proc)
+            yield Servers(settings, url)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+    finally:
+        stack.stop()
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the service exited; see service.log")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+# --- ingest --------------------------------------------------------------------------------------
+@dataclass
+class Tally:
+    units: int = 0
+    nodes: int = 0
+    edges: int = 0
+    events: int = 0
+    seconds: float = 0.0
+
+    def add(self, unit: Unit, seconds: float) -> None:
+        self.units += 1
+        self.nodes += len(unit.nodes)
+        self.edges += len(unit.edges)
+        self.events += len(unit.events)
+        self.seconds += seconds
+
+    @property
+    def rate(self) -> float:
+        return self.nodes / self.seconds if self.seconds else 0.0
+
+
+def ingest_store(store: GraphStore, unit: Unit) -> float:
+    start = time.perf_counter()
+    batch = IngestBatch.model_validate({"events": unit.events})  # what the API does on the wire
+    results = store.apply_events(batch.events)
+    elapsed = time.perf_counter() - start
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise RuntimeError(f"unit {unit.index}: {len(failed)} events failed, first {failed[0]}")
+    return elapsed
+
+
+def ingest_raw(driver: neo4j.Driver, database: str, unit: Unit) -> float:
+    # Another unit's snapshot may not have been written raw: merge a bare node for it.
+    stubs = [
+        {"label": "BenchDatasetSnapshot", "ref": ref, "props": {"ref": ref}}
+        for ref in dict.fromkeys(unit.foreign)
+    ]
+
+    def work(tx: neo4j.ManagedTransaction) -> None:
+        tx.run(RAW["raw.nodes"].text, rows=stubs + unit.nodes).consume()
+        tx.run(RAW["raw.edges"].text, rows=unit.edges).consume()
+
+    start = time.perf_counter()
+    with driver.session(database=database) as session:
+        session.execute_write(work)
+    return time.perf_counter() - start
+
+
+INGEST = """mutation($events: JSON!) {
+  ingest(input: {events: $events}) { accepted results { ok code message } } }"""
+
+
+def ingest_graphql(http: httpx.Client, url: str, unit: Unit, batch: int) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(unit.events), batch):
+        chunk = unit.events[i : i + batch]
+        body = http.post(url + "/graphql", json={"query": INGEST, "variables": {"events": chunk}})
+        body.raise_for_status()
+        answer = body.json()
+        if answer.get("errors") or answer["data"]["ingest"]["accepted"] != len(chunk):
+            raise RuntimeError(f"GraphQL ingest of unit {unit.index} failed: {str(answer)[:500]}")
+    return time.perf_counter() - start
+
+
+@dataclass
+class IngestReport:
+    store_paired: Tally = field(default_factory=Tally)
+    raw_paired: Tally = field(default_factory=Tally)
+    store_all: Tally = field(default_factory=Tally)
+    graphql: Tally = field(default_factory=Tally)
+    store_near_graphql: Tally = field(default_factory=Tally)
+    sample: list[Unit] = field(default_factory=list)
+
+
+def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestReport:
+    per_unit = len(make_unit(0, random.Random(0), None).nodes)
+    count = max(2 + args.graphql_units * 2, -(-args.nodes // per_unit))
+    graphql_from = count - 2 * args.graphql_units  # the slice alternates GraphQL and store units
+    report = IngestReport()
+    driver, database = store.driver, store.database
+    with driver.session(database=database) as session:
+        session.run(RAW["raw.constraint"].text).consume()
+    pick = random.Random(args.seed + 1)
+    started = last = time.perf_counter()
+    print(f"ingesting {count} units of ~{per_unit} nodes ...", file=sys.stderr)
+    with httpx.Client(timeout=600) as http:
+        for unit in units(count, args.seed):
+            if unit.index >= graphql_from and (unit.index - graphql_from) % 2 == 0:
+                report.graphql.add(unit, ingest_graphql(http, srv.url, unit, args.batch))
+            else:
+                raw_too = unit.index % args.raw_every == 0 and unit.index < graphql_from
+                raw_first = raw_too and (unit.index // args.raw_every) % 2 == 1
+                raw_time = ingest_raw(driver, database, unit) if raw_first else 0.0
+                took = ingest_store(store, unit)
+                if raw_too and not raw_first:
+                    raw_time = ingest_raw(driver, database, unit)
+                report.store_all.add(unit, took)
+                if raw_too:
+                    report.store_paired.add(unit, took)
+                    report.raw_paired.add(unit, raw_time)
+                if unit.index >= graphql_from:
+                    report.store_near_graphql.add(unit, took)
+            if pick.random() < min(1.0, 40 / count) or unit.index in (1, count // 2):
+                report.sample.append(_slim(unit))
+            now = time.perf_counter()
+            if now - last > 30 or unit.index == count - 1:
+                last = now
+                done = unit.index + 1
+                print(
+                    f"  {done}/{count} units, {report.store_all.nodes:,} nodes via store at "
+                    f"{report.store_all.rate:,.0f}/s, {now - started:,.0f} s",
+                    file=sys.stderr,
+                )
+    return report
+
+
+def _slim(unit: Unit) -> Unit:
+    """What the latency phase needs of a unit (its refs), without the rows."""
+    slim = Unit(unit.index)
+    slim.snapshots, slim.models, slim.reports = unit.snapshots, unit.models, unit.reports
+    slim.datasets = unit.datasets
+    return slim
+
+
+# --- latency -------------------------------------------------------------------------------------
+IMPACT = """query($ref: String!) { impact(ref: $ref) { total truncated
+  runs { ref name version depth } datasetSnapshots { ref name version depth }
+  featureDefinitions { ref name version depth } models { ref name version depth }
+  evaluationReports { ref name version depth } } }"""
+LINEAGE = """query($ref: String!, $direction: LineageDirection!) {
+  lineage(ref: $ref, direction: $direction, depth: 5) {
+    nodes { ref kind name version depth } edges { from to kind } truncated } }"""
+BUCKETS = ((1, 10), (11, 100), (101, 1000))
+
+
+def raw_impact(store: GraphStore, ref: str) -> int:
+    def work(tx: neo4j.ManagedTransaction) -> int:
+        rows = tx.run(
+            store.catalog["impact.closure"].text, ref=ref, limit=store.max_impact_nodes + 1
+        ).data()
+        return len(rows)
+
+    with store.driver.session(
+        database=store.database, default_access_mode=neo4j.READ_ACCESS
+    ) as session:
+        found: int = session.execute_read(work)
+    return found
+
+
+def raw_lineage(store: GraphStore, ref: str, direction: str) -> int:
+    catalog, limit = store.catalog, store.max_lineage_nodes
+
+    def work(tx: neo4j.ManagedTransaction) -> int:
+        roots = tx.run(catalog["lineage.roots"].text, ref=ref).data()
+        ids = [r["id"] for r in roots if r["id"] is not None]
+        rows = tx.run(
+            catalog[f"lineage.{direction.lower()}_5"].text,
+            ids=ids,
+            depth=5,
+            kinds=None,
+            limit=limit + 1,
+        ).data()
+        all_ids = ids + [r["id"] for r in rows]
+        tx.run(catalog["lineage.edges_among"].text, ids=all_ids).data()
+        return len(rows) + len(ids)
+
+    with store.driver.session(
+        database=store.database, default_access_mode=neo4j.READ_ACCESS
+    ) as session:
+        found: int = session.execute_read(work)
+    return found
+
+
+def graphql(http: httpx.Client, url: str, query: str, **variables: Any) -> dict[str, Any]:
+    response = http.post(url + "/graphql", json={"query": query, "variables": variables})
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if body.get("errors"):
+        raise RuntimeError(f"GraphQL error: {body['errors']}")
+    return body
+
+
+@dataclass
+class Series:
+    name: str
+    bucket: str
+    gql: list[float] = field(default_factory=list)
+    raw: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def measure(
+    series: Series, repeats: int, gql_call: Callable[[], object], raw_call: Callable[[], object]
+) -> None:
+    gql_call()  # warm: plan cache, page cache
+    raw_call()
+    for i in range(repeats):
+        if i % 2:
+            series.raw.append(timed(raw_call))
+            series.gql.append(timed(gql_call))
+        else:
+            series.gql.append(timed(gql_call))
+            series.raw.append(timed(raw_call))
+
+
+def bucket_of(size: int) -> str | None:
+    for low, high in BUCKETS:
+        if low <= size <= high:
+            return f"{low}-{high}"
+    return None
+
+
+def latency(
+    args: argparse.Namespace, srv: Servers, store: GraphStore, sample: list[Unit]
+) -> list[Series]:
+    rng = random.Random(args.seed + 2)
+    candidates: list[str] = []
+    for unit in sample:
+        candidates += rng.sample(unit.snapshots, 6) + rng.sample(unit.models, 3)
+        candidates += [unit.datasets[0], unit.snapshots[0], unit.snapshots[DAYS]]
+    by_bucket: dict[str, list[tuple[str, int]]] = {}
+    for ref in dict.fromkeys(candidates):
+        size = raw_impact(store, ref)
+        name = bucket_of(size)
+        if name is not None:
+            by_bucket.setdefault(name, []).append((ref, size))
+    out: list[Series] = []
+    with httpx.Client(timeout=60) as http:
+        for low, high in BUCKETS:
+            name = f"{low}-{high}"
+            roots = by_bucket.get(name, [])
+            rng.shuffle(roots)
+            series = Series("impact", name)
+            for ref, size in roots[: args.roots]:
+                series.sizes.append(size)
+                measure(
+                    series,
+                    args.repeats,
+                    lambda r=ref: graphql(http, srv.url, IMPACT, ref=r),
+                    lambda r=ref: raw_impact(store, r),
+                )
+            out.append(series)
+        starts = {
+            "DOWNSTREAM": [s for u in sample for s in rng.sample(u.snapshots, 3)],
+            "UPSTREAM": [r for u in sample for r in rng.sample(u.reports, 3)],
+        }
+        for direction, refs in starts.items():
+            series = Series(f"lineage {direction.lower()} d=5", "-")
+            rng.shuffle(refs)
+            for ref in refs[: args.roots]:
+                series.sizes.append(raw_lineage(store, ref, direction))
+                measure(
+                    series,
+                    args.repeats,
+                    lambda r=ref, d=direction: graphql(http, srv.url, LINEAGE, ref=r, direction=d),
+                    lambda r=ref, d=direction: raw_lineage(store, r, d),
+                )
+            out.append(series)
+    return out
+
+
+# --- report --------------------------------------------------------------------------------------
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def print_tables(
+    report: IngestReport, series: list[Series], counts: dict[str, int], wall: float
+) -> None:
+    total = sum(v for k, v in counts.items() if k != "baseline")
+    kinds = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k != "baseline")
+    print(
+        f"\nGraph stored by the service: {total:,} nodes ({kinds}); "
+        f"raw baseline nodes {counts['baseline']:,}; wall {wall / 60:.1f} min\n"
+    )
+    print("| ingest | units | nodes | edges | events | seconds | nodes/s | ratio | target |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    raw = report.raw_paired.rate
+    rows = [
+        ("raw UNWIND MERGE (paired units)", report.raw_paired, 1.0, ""),
+        (
+            "service store, paired units",
+            report.store_paired,
+            report.store_paired.rate / raw if raw else float("nan"),
+            ">= 0.5x raw",
+        ),
+        (
+            "service store, all units",
+            report.store_all,
+            report.store_all.rate / raw if raw else float("nan"),
+            "",
+        ),
+        (
+            "service GraphQL ingest slice",
+            report.graphql,
+            report.graphql.rate / raw if raw else float("nan"),
+            "",
+        ),
+        (
+            "service store, units next to that slice",
+            report.store_near_graphql,
+            report.store_near_graphql.rate / raw if raw else float("nan"),
+            "",
+        ),
+    ]
+    for label, tally, ratio, target in rows:
+        mark = f"{target} {verdict(ratio >= 0.5)}" if target else ""
+        print(
+            f"| {label} | {tally.units} | {tally.nodes:,} | {tally.edges:,} | {tally.events:,} | "
+            f"{tally.seconds:,.1f} | {tally.rate:,.0f} | {ratio:.2f}x | {mark} |"
+        )
+    print()
+    print(
+        "| query | closure (nodes) | roots x repeats | result size p50/max | GraphQL p50 ms "
+        "| GraphQL p99 ms | raw p50 ms | raw p99 ms | ratio p50 | ratio p99 | targets |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for s in series:
+        if not s.gql:
+            print(
+                f"| {s.name} | {s.bucket} | 0 | - | - | - | - | - | - | - | no roots of that size |"
+            )
+            continue
+        g50, g99, r50, r99 = pct(s.gql, 0.5), pct(s.gql, 0.99), pct(s.raw, 0.5), pct(s.raw, 0.99)
+        ratio50, ratio99 = g50 / r50, g99 / r99
+        marks = [f"GraphQL/raw {verdict(ratio99 <= 1.5 and ratio50 <= 1.5)}"]
+        if s.name == "impact":
+            marks.insert(0, f"p99<50ms {verdict(g99 < 50)}")
+        print(
+            f"| {s.name} | {s.bucket} | {len(s.sizes)} x {len(s.gql) // max(1, len(s.sizes))} | "
+            f"{int(statistics.median(s.sizes))}/{max(s.sizes)} | {g50:.1f} | {g99:.1f} | "
+            f"{r50:.1f} | {r99:.1f} | {ratio50:.2f}x | {ratio99:.2f}x | {'; '.join(marks)} |"
+        )
+
+
+def counts_of(store: GraphStore) -> dict[str, int]:
+    with store.driver.session(database=store.database) as session:
+        row = session.run(RAW["raw.counts"].text).single(strict=True)
+    return {k: int(v) for k, v in row.items()}
+
+
+def run(args: argparse.Namespace) -> int:
+    wall = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="lineage-graph-bench-", dir=args.workdir))
+    try:
+        with servers(args, work) as srv:
+            driver = open_driver(srv.settings)
+            try:
+                store = GraphStore(driver, srv.settings.neo4j_database, Catalog.load())
+                report = build(args, srv, store)
+                counts = counts_of(store)
+                print("measuring latency ...", file=sys.stderr)
+                series = latency(args, srv, store, report.sample)
+            finally:
+                driver.close()
+        print_tables(report, series, counts, time.perf_counter() - wall)
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # unwinds the context managers: the servers are stopped
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.graph_bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--nodes", type=int, default=1_000_000, help="nodes to build (at least)")
+    parser.add_argument("--raw-every", type=int, default=4, help="write every n-th unit raw too")
+    parser.add_argument("--graphql-units", type=int, default=6, help="units sent via GraphQL")
+    parser.add_argument("--batch", type=int, default=5000, help="events per GraphQL request")
+    parser.add_argument("--roots", type=int, default=40, help="roots per latency series")
+    parser.add_argument("--repeats", type=int, default=5, help="samples per root")
+    parser.add_argument("--heap", default="4g", help="Neo4j heap")
+    parser.add_argument("--pagecache", default="2g", help="Neo4j page cache")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", default=None, help="where the throw-away stack lives")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
