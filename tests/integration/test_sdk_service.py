@@ -155,6 +155,15 @@ def test_a_full_training_run_reads_back_with_its_provenance(
     assert code["dirty"] is True
     assert code["diff_digest"].startswith("sha256:")
     assert code["entry_point"] == "train.py"
+    # the diff itself is in the blob store, named by its digest, uploaded before the exit
+    assert code["diff_ref"] == code["diff_digest"]
+    assert not list((tmp_path / "spool" / "diffs").glob("*.patch"))
+    diff = subprocess.run(
+        ["git", "diff", "HEAD", "--binary"], cwd=repo, capture_output=True, check=True
+    ).stdout
+    with lg.Client(url=live_service.url, spool_dir=tmp_path / "reader", handle_sigterm=False) as c:
+        c.download(code["diff_ref"], tmp_path / "run.patch")
+    assert (tmp_path / "run.patch").read_bytes() == diff
     assert node["command"][0] == "train.py"
     env = node["environment"]
     assert env["python_version"] == ".".join(map(str, sys.version_info[:3]))

@@ -43,6 +43,7 @@ from lineagegraph.models import (
 from lineagegraph.refs import NodeKind, parse_ref
 from lineagegraph.sdk import lifecycle, provenance
 from lineagegraph.sdk._client_blobs import ClientBlobs
+from lineagegraph.sdk._diffs import DiffUploads, pending_diffs
 from lineagegraph.sdk._download import DownloadResult
 from lineagegraph.sdk._service import BlobService
 from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
@@ -127,7 +128,10 @@ class Client:
             self._blobs = ClientBlobs.over_graphql(self.settings.url, secret(self.settings.token))
         elif blobs is not None and not isinstance(blobs, bool):
             self._blobs = ClientBlobs(blobs)
+        self._diffs: DiffUploads | None = None
         self._start_pipeline(claim=replay)
+        if replay and self._blobs is not None and pending_diffs(Path(self.settings.spool_dir)):
+            self._send_diffs()  # diffs of dirty checkouts an earlier process could not upload
         lifecycle.register(self, handle_sigterm=handle_sigterm)
 
     # --- pipeline ---------------------------------------------------------------------------
@@ -430,10 +434,20 @@ class Client:
         if stack and self._code_cache is not None:  # a child run shares its parent's checkout
             return self._code_cache.code
         captured = provenance.capture_code()
-        self._code_cache = captured
         if captured.diff is not None:
             provenance.keep_diff(Path(self.settings.spool_dir), captured.diff)
+            if self._blobs is not None:  # uploaded in the background; the blob's name is its digest
+                code = captured.code.model_copy(update={"diff_ref": captured.code.diff_digest})
+                captured = provenance.CodeCapture(code, captured.diff)
+                self._send_diffs()
+        self._code_cache = captured
         return captured.code
+
+    def _send_diffs(self) -> None:
+        if self._diffs is None:
+            assert self._blobs is not None
+            self._diffs = DiffUploads(Path(self.settings.spool_dir), self._blobs.upload)
+        self._diffs.submit()
 
     def _push(self, run: Run) -> None:
         _active_runs.set((*_active_runs.get(), run))
@@ -467,6 +481,9 @@ class Client:
         if sender is not None:
             sender.stop()
         self._transport.close()
+        if self._diffs is not None:  # a short wait for a diff upload under way; else next time
+            self._diffs.wait_idle(min(timeout, 5.0) if remaining == 0 else 0.0)
+            self._diffs.stop()
         if self._blobs is not None:
             self._blobs.close()
         lifecycle.unregister(self)
@@ -562,5 +579,12 @@ class Client:
             print(
                 f"lineagegraph: {remaining} events not yet acknowledged remain spooled in "
                 f"{self._spool.directory}; the next client or `lineage sync` sends them",
+                file=sys.stderr,
+            )
+        diffs = self._diffs
+        if diffs is not None and not diffs.wait_idle(0.0 if remaining else min(timeout, 5.0)):
+            print(
+                f"lineagegraph: the diff of a dirty checkout waits in {diffs.spool_dir / 'diffs'}; "
+                "the next client or `lineage sync` uploads it",
                 file=sys.stderr,
             )

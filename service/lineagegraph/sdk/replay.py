@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineagegraph.config import Settings, secret
+from lineagegraph.sdk._diffs import pending_diffs, upload_pending
 from lineagegraph.sdk.sender import Backoff, EventError, Sender
 from lineagegraph.sdk.spool import Spool, scan
 from lineagegraph.sdk.transport import HttpTransport, Transport
@@ -23,6 +24,8 @@ class SyncReport:
     sent: int = 0
     remaining: int = 0
     busy_segments: int = 0  # held by running clients
+    diffs_uploaded: int = 0  # diffs of dirty checkouts (code.diff_ref) sent to the blob store
+    diffs_remaining: int = 0
     rejected: list[EventError] = field(default_factory=list)
 
 
@@ -70,4 +73,14 @@ def sync_spool(
     report.busy_segments = sender.busy_segments
     if own:
         link.close()
+        if pending_diffs(report.spool_dir):
+            from lineagegraph.sdk._client_blobs import ClientBlobs
+
+            blobs = ClientBlobs.over_graphql(settings.url, secret(settings.token))
+            try:
+                report.diffs_uploaded, report.diffs_remaining = upload_pending(
+                    report.spool_dir, blobs.upload
+                )
+            finally:
+                blobs.close()
     return report

@@ -1,0 +1,68 @@
+"""The diff of a dirty checkout: kept in the spool at start_run, uploaded in the background with
+retries, deleted once stored; what is left waits for the next client or ``lineage sync``."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from lineagegraph.sdk import provenance
+from lineagegraph.sdk._diffs import DiffUploads, pending_diffs, upload_pending
+from lineagegraph.sdk.sender import Backoff
+
+
+class FlakyBlobs:
+    """Fails the first ``failures`` uploads, then stores by digest."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.stored: dict[str, bytes] = {}
+        self.calls = 0
+        self.done = threading.Event()
+
+    def upload(self, path: Path, media_type: str | None, declared: str | None) -> object:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError("the service is down")
+        data = path.read_bytes()
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        assert declared == digest
+        assert media_type == "text/x-diff"
+        self.stored[digest] = data
+        self.done.set()
+        return object()
+
+
+def test_a_kept_diff_is_uploaded_after_failures_then_removed(tmp_path):
+    kept = provenance.keep_diff(tmp_path, b"diff --git a/x b/x\n+1\n")
+    blobs = FlakyBlobs(failures=2)
+    uploads = DiffUploads(tmp_path, blobs.upload, Backoff(0.01, 0.02))
+    uploads.submit()
+    assert blobs.done.wait(10)
+    assert uploads.wait_idle(5)
+    uploads.stop()
+    assert blobs.calls == 3
+    assert blobs.stored == {"sha256:" + kept.stem: b"diff --git a/x b/x\n+1\n"}
+    assert pending_diffs(tmp_path) == []
+
+
+def test_what_cannot_be_uploaded_stays_for_lineage_sync(tmp_path):
+    provenance.keep_diff(tmp_path, b"one")
+    provenance.keep_diff(tmp_path, b"two")
+    assert upload_pending(tmp_path, FlakyBlobs(failures=99).upload) == (0, 2)
+    assert len(pending_diffs(tmp_path)) == 2
+    blobs = FlakyBlobs()
+    assert upload_pending(tmp_path, blobs.upload) == (2, 0)
+    assert sorted(blobs.stored.values()) == [b"one", b"two"]
+    assert pending_diffs(tmp_path) == []
+
+
+def test_a_stopped_uploader_leaves_the_diff_in_place(tmp_path):
+    provenance.keep_diff(tmp_path, b"later")
+    uploads = DiffUploads(tmp_path, FlakyBlobs(failures=99).upload, Backoff(5, 5))
+    uploads.submit()
+    assert not uploads.wait_idle(0.2)
+    uploads.stop(1.0)
+    uploads.submit()  # ignored once stopped
+    assert len(pending_diffs(tmp_path)) == 1
