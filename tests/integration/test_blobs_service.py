@@ -260,6 +260,8 @@ def test_bad_input_through_the_service(
         assert client.errors == []
         back = client.download(zero, tmp_path / "out" / "empty.bin")
     assert back.size == 0
+    nothing = gql.error('query { node(ref: "dataset:d@1") { ref } }')
+    assert code_of(nothing) == "NOT_FOUND"  # no refused file left a half registration
     assert keys(s3, bucket, "blobs/") == [blob_key(zero.digest or "")]
     assert digest.removeprefix("sha256:") not in str(keys(s3, bucket))  # nothing of it stored
 
@@ -343,4 +345,43 @@ def test_presigned_urls_after_expiry(settings: Settings, s3: Minio, tmp_path: Pa
     assert second.stats.retries == 1  # so did the first part
     assert (first.blob.digest, second.blob.digest) == (small_digest, big_digest)
     assert back.digest == small_digest
+    abort_all_uploads(s3, settings.s3_bucket)
+
+
+def test_uploads_need_the_write_scope_downloads_the_read_scope(
+    settings: Settings,
+    s3: Minio,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+):
+    from tests.integration.test_api_auth import create_token
+
+    monkeypatch.setenv("LINEAGE_NEO4J_URI", settings.neo4j_uri)
+    if settings.neo4j_password is not None:
+        monkeypatch.setenv("LINEAGE_NEO4J_PASSWORD", settings.neo4j_password.get_secret_value())
+    reader = create_token(capsys, "read", "dashboards")
+    writer = create_token(capsys, "write", "training")
+    source = tmp_path / "f.bin"
+    digest = random_file(source, 5000, seed=208)
+    with run_service(settings.model_copy(update={"auth_enabled": True})) as live:
+        anonymous = GraphQLBlobService(live.url)
+        read_only = GraphQLBlobService(live.url, reader)
+        read_write = GraphQLBlobService(live.url, writer)
+        try:
+            with pytest.raises(Exception, match="token") as caught:
+                anonymous.begin_upload(BeginUpload(digest=digest, size=5000))
+            assert type(caught.value).__name__ == "Unauthenticated"
+            with pytest.raises(Exception, match="write scope") as caught:
+                read_only.begin_upload(BeginUpload(digest=digest, size=5000))
+            assert type(caught.value).__name__ == "Forbidden"
+            with Transfers(read_write) as transfers:
+                transfers.upload(source)
+            with Transfers(read_only) as transfers:
+                back = transfers.download(digest, tmp_path / "back.bin")
+            assert back.digest == digest
+            assert read_only.stat(digest) is not None
+        finally:
+            for remote in (anonymous, read_only, read_write):
+                remote.close()
     abort_all_uploads(s3, settings.s3_bucket)
