@@ -429,3 +429,36 @@ def test_reproduce_prints_the_recipe_and_exec_reruns_links_and_verifies(
 def _reproductions(store: ReproStore, graph: GraphStore) -> dict[str, list[str]]:
     page = graph.list_runs(first=50)
     return store.reproduces([run["ref"] for run in page.items])
+
+
+def test_array_bytes_come_from_the_blob_store_only_when_they_match_the_digest(
+    settings, s3, tmp_path
+):
+    import hashlib
+    import io
+
+    from lineagegraph.api.repro_verify import artifact_bytes
+    from lineagegraph.blobs.keys import blob_key
+    from lineagegraph.repro.inputs import ProducedArtifact
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(6.0))
+    data = buffer.getvalue()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    s3.put_object(settings.s3_bucket, blob_key(digest), io.BytesIO(data), len(data))
+    stored = ProducedArtifact(name="w.npy", ref="model:w@1", digest=digest)
+    found = artifact_bytes(stored, tmp_path, s3=s3, bucket=settings.s3_bucket)
+    assert found is not None
+    assert np.array_equal(np.load(found), np.arange(6.0))
+
+    # an s3:// reference elsewhere in the bucket, and one whose bytes are not the digest's
+    s3.put_object(settings.s3_bucket, "refs/w.npy", io.BytesIO(data), len(data))
+    other = "sha256:" + "e" * 64
+    s3.put_object(settings.s3_bucket, blob_key(other), io.BytesIO(data), len(data))
+    uri = f"s3://{settings.s3_bucket}/refs/w.npy"
+    by_uri = ProducedArtifact(name="w.npy", ref="model:w@2", digest=digest, uri=uri)
+    (tmp_path / "2").mkdir()
+    assert artifact_bytes(by_uri, tmp_path / "2", s3=s3, bucket="no-such-bucket") is not None
+    wrong = ProducedArtifact(name="w.npy", ref="model:w@3", digest=other, uri=uri)
+    assert artifact_bytes(wrong, tmp_path, s3=s3, bucket=settings.s3_bucket) is None
+    assert list(tmp_path.glob("e*.npy")) == []  # the mismatching copy is not kept
