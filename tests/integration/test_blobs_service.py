@@ -4,6 +4,7 @@ here each is tried once through the wire, with the graph side (PENDING -> AVAILA
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import time
@@ -385,3 +386,32 @@ def test_uploads_need_the_write_scope_downloads_the_read_scope(
             for remote in (anonymous, read_only, read_write):
                 remote.close()
     abort_all_uploads(s3, settings.s3_bucket)
+
+
+def test_a_blob_put_but_never_committed_promotes_on_the_next_dedup_hit(
+    service: LiveService, gql: GraphQL, blobs: GraphQLBlobService
+):
+    """The client died between its PUT and commitUpload: the blob is proven by S3's own SHA-256,
+    and the next beginUpload of that content (a dedup hit, no commit follows) promotes the
+    artifact registered before the bytes."""
+    data = os.urandom(4096)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    bucket = service.settings.s3_bucket
+    registered = gql.ok(
+        "mutation($input: RegisterModelInput!) { registerModel(input: $input) { status } }",
+        input={
+            "name": "late",
+            "version": "1",
+            "digest": digest,
+            "uri": f"s3://{bucket}/{blob_key(digest)}",
+        },
+    )["registerModel"]
+    assert registered["status"] == "PENDING"
+    plan = blobs.begin_upload(BeginUpload(digest=digest, size=len(data)))
+    assert plan.single is not None
+    put = httpx.put(plan.single.url, content=data, headers=plan.single.headers, timeout=30)
+    assert put.status_code == 200
+    assert _status(gql, "model:late@1")["status"] == "PENDING"  # no commit yet
+    again = blobs.begin_upload(BeginUpload(digest=digest, size=len(data)))
+    assert again.state == "stored"
+    assert _status(gql, "model:late@1")["status"] == "AVAILABLE"

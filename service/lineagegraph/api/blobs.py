@@ -349,7 +349,11 @@ class BlobMutation:
         request = _request(
             wire.BeginUpload, digest=input.digest, size=input.size, media_type=input.media_type
         )
-        return UploadPlan.of(await _call(blob_store(info).begin_upload, request, inputs=True))
+        store = blob_store(info)
+        plan = await _call(store.begin_upload, request, inputs=True)
+        if plan.state == "stored":  # proven already (maybe by a PUT never committed): promote
+            await _promote(info, store, [plan.digest])
+        return UploadPlan.of(plan)
 
     @strawberry.mutation(
         permission_classes=_WRITE,
