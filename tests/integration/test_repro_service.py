@@ -384,7 +384,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_reproduce_prints_the_recipe_and_exec_reruns_links_and_verifies(
-    live_service, graph, tmp_path, monkeypatch, capsys
+    live_service, gql, graph, tmp_path, monkeypatch, capsys
 ):
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)
@@ -422,6 +422,12 @@ def test_reproduce_prints_the_recipe_and_exec_reruns_links_and_verifies(
     level = highest_verified_level(graph, reproduction)
     assert level is not None
     assert level[0] is Level.BITWISE
+    node = gql.ok(
+        "query($ref: String!) { node(ref: $ref) { ... on Run { reproduces { ref } tags } } }",
+        ref=reproduction,
+    )["node"]
+    assert node["reproduces"] == [{"ref": original}]
+    assert node["tags"]["lineage.reproduces"] == original
 
     assert lineage_main(["reproduce", MISSING, "--exec"]) == 2
 

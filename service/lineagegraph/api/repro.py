@@ -278,6 +278,7 @@ class _Loaders:
     def __init__(self, store: ReproStore) -> None:
         self.checks: DataLoader[str, list[StoredCheck]] = DataLoader(self._checks)
         self.levels: DataLoader[str, tuple[Level, str] | None] = DataLoader(self._levels)
+        self.reproduces: DataLoader[str, list[str]] = DataLoader(self._reproduces)
         self.store = store
 
     async def _checks(self, refs: list[str]) -> list[list[StoredCheck]]:
@@ -287,6 +288,10 @@ class _Loaders:
     async def _levels(self, refs: list[str]) -> list[tuple[Level, str] | None]:
         found = await in_thread(self.store.highest_verified_levels, list(refs))
         return [found.get(ref) for ref in refs]
+
+    async def _reproduces(self, refs: list[str]) -> list[list[str]]:
+        found = await in_thread(self.store.reproduces, list(refs))
+        return [found.get(ref, []) for ref in refs]
 
 
 def _store(context: Context) -> ReproStore:
@@ -312,6 +317,12 @@ async def run_checks(info: Info, ref: str) -> list[ReproducibilityCheck]:
 async def run_highest_level(info: Info, ref: str) -> VerifiedLevel | None:
     found = await _loaders(info.context).levels.load(ref)
     return None if found is None else VerifiedLevel(level=found[0], check=found[1])
+
+
+async def run_reproduces(info: Info, ref: str) -> list[Run]:
+    originals = await _loaders(info.context).reproduces.load(ref)
+    nodes = await info.context.loaders.nodes.load_many(originals)
+    return [n for n in (wrap(node) for node in nodes) if isinstance(n, Run)]
 
 
 def _fetcher(context: Context) -> Any:

@@ -244,6 +244,12 @@ class Run(Node):
 
         return await run_highest_level(info, self.data["ref"])
 
+    @strawberry.field(description="The runs this run re-executed (REPRODUCES edges).")
+    async def reproduces(self, info: Info) -> list[Run]:
+        from lineagegraph.api.repro import run_reproduces
+
+        return await run_reproduces(info, self.data["ref"])
+
 
 # --- artifacts -----------------------------------------------------------------------------
 @strawberry.interface(description="An immutable, versioned thing runs consume and produce.")
