@@ -481,3 +481,17 @@ def test_bad_input_is_refused_at_the_call_and_nothing_of_it_is_stored(
     assert node["metric"] == [{"step": 0, "value": 1.0}]
     assert not _nodes(nodes, "Model")
     client.close(10)
+
+
+def test_a_series_logged_out_of_order_reads_back_in_step_order(live_service, tmp_path):
+    client = _client(live_service.url, tmp_path / "spool")
+    with client.start_run("shuffled", **NO_CAPTURE) as run:
+        for step in (5, 1, 3, 0, 4, 2):
+            run.log_metrics({"loss": step / 10}, step=step)
+        run.log_metrics({"loss": 0.6})  # no step: the one after the latest used (5)
+        run.log_metrics({"loss": 0.33}, step=3)  # a step logged again: the last value wins
+    assert client.flush(60) == 0, client.stats()
+    assert client.errors == []
+    series = client.get_run(run.ref).metrics("loss")
+    assert series == [(0, 0.0), (1, 0.1), (2, 0.2), (3, 0.33), (4, 0.4), (5, 0.5), (6, 0.6)]
+    client.close(10)

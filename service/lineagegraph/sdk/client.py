@@ -505,7 +505,7 @@ class Client:
         """Read your own writes: wait for what is queued, unless the service is failing now
         (then the read itself reports it at once instead of after the flush deadline)."""
         sender = self._sender
-        self.flush(0.0 if sender is not None and sender.last_error else 10.0)
+        self.flush(0.0 if sender is not None and sender.last_error else 30.0)
 
     def download(
         self, artifact: Artifact | str, path: str | Path, **options: Any
