@@ -44,7 +44,9 @@ def shape(error: GraphQLError) -> tuple[GraphQLError, bool]:
         return _replace(error, original.message, original.to_extensions()), isinstance(
             original, Unavailable
         )
-    if original is None:
+    if original is None or (error.path is None and not isinstance(original, _OUTAGES)):
+        # No path: raised before execution (parsing, validation, coercing variables: an unknown
+        # enum value in the variables carries the enum's ValueError), so the request is at fault.
         return _replace(error, error.message, {"code": ErrorCode.BAD_INPUT.value}), False
     if isinstance(original, _OUTAGES):
         log.warning("Neo4j unavailable: %s", original)
