@@ -7,7 +7,7 @@ and times, on each, with the root snapshot deprecated:
 
 - ``impact``: the existing ``impact(ref)`` closure (cypher/impact/closure), the baseline;
 - ``impactReport``: the closure plus per-item producer, tags, deployments and a shortest path
-  from the root (graph/impact_report.py: 3 statements in one read transaction);
+  from the root (graph/impact_report.py: 2 statements in one read transaction);
 - ``deprecatedUpstream``: from the deepest node, the deprecated artifacts upstream with a path
   (cypher/deprecation/upstream: pruning expand + one shortestPath).
 

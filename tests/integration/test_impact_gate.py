@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 import lineagegraph as lg
 from lineagegraph.cli.main import main as lineage_main
@@ -668,3 +669,25 @@ def test_gate_judges_improvement_from_trial_runs(
     code, report = gate(capsys, world, better, policy)
     assert code == 1
     assert "not significant" in report["requirements"][0]["checks"][1]["detail"]
+
+
+GATE_QUERY = "query($model: String!, $policy: JSON!) { gate(model: $model, policy: $policy) }"
+
+
+def test_gate_query_decides_in_the_service_like_the_cli(
+    world: World, policy: Path, capsys: pytest.CaptureFixture[str]
+):
+    document = yaml.safe_load(POLICY)
+    for model in (world.models["churn2"], world.models["churn"]):
+        served = world.gql.ok(GATE_QUERY, model=model, policy=document)["gate"]
+        code, local = gate(capsys, world, model, policy)
+        assert served["exit_code"] == code
+        assert served["shipped"] is (code == 0)
+        assert failing(served) == failing(local)
+    error = world.gql.error(
+        GATE_QUERY, model=world.models["churn2"], policy={"no_deprecated_upstreem": True}
+    )
+    assert code_of(error) == "BAD_INPUT"
+    assert error["extensions"]["field"] == "no_deprecated_upstreem"
+    error = world.gql.error(GATE_QUERY, model="model:nope@1", policy=document)
+    assert code_of(error) == "NOT_FOUND"

@@ -8,12 +8,11 @@ environments where they serve now. Models that serve somewhere come first.
 Roots and closure follow ``impact(ref)`` (schema/MODEL.md): the node, or every snapshot of a
 ``dataset:<name>``. Paths come from breadth-first parent pointers: every item at depth d has an
 edge from a node at depth d-1 (a root counts as depth 0), the smallest such ref is its parent.
-One read transaction, three statements, whatever the size of the closure.
+One read transaction, two statements, whatever the size of the closure.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -111,11 +110,7 @@ def _report(
     rows = rows[:limit]
     if depth is not None:
         rows = [row for row in rows if int(row["depth"]) <= depth]
-    ids = seed_ids + [row["id"] for row in rows]
-    edges = tx.run(catalog["impact.report_edges"].text, ids=ids).data() if rows else []
-    incoming: dict[str, list[str]] = defaultdict(list)
-    for edge in edges:
-        incoming[str(edge["to"])].append(str(edge["from"]))
+    incoming = {str(row["ref"]): [str(u) for u in row["upstream"] or []] for row in rows}
     item_depth = {str(row["ref"]): int(row["depth"]) for row in rows}
     is_root = set(root_refs)
 
