@@ -392,21 +392,24 @@ class IngestReport:
 
 def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestReport:
     per_unit = len(make_unit(0, random.Random(0), None).nodes)
-    count = max(2 + args.graphql_units * 2, -(-args.nodes // per_unit))
-    graphql_from = count - 2 * args.graphql_units  # the slice alternates GraphQL and store units
+    count = max(4, -(-args.nodes // per_unit))
+    # GraphQL units are spread over the run, each right after a store unit it is compared with.
+    gap = max(3, count // max(1, args.graphql_units))
     report = IngestReport()
     driver, database = store.driver, store.database
     with driver.session(database=database) as session:
         session.run(RAW["raw.constraint"].text).consume()
     pick = random.Random(args.seed + 1)
+    cap = args.max_ingest_minutes * 60 if args.max_ingest_minutes else None
     started = last = time.perf_counter()
     print(f"ingesting {count} units of ~{per_unit} nodes ...", file=sys.stderr)
     with httpx.Client(timeout=600) as http:
         for unit in units(count, args.seed):
-            if unit.index >= graphql_from and (unit.index - graphql_from) % 2 == 0:
+            position = unit.index % gap
+            if position == gap - 1 and report.graphql.units < args.graphql_units:
                 report.graphql.add(unit, ingest_graphql(http, srv.url, unit, args.batch))
             else:
-                raw_too = unit.index % args.raw_every == 0 and unit.index < graphql_from
+                raw_too = unit.index % args.raw_every == 0
                 raw_first = raw_too and (unit.index // args.raw_every) % 2 == 1
                 raw_time = ingest_raw(driver, database, unit) if raw_first else 0.0
                 took = ingest_store(store, unit)
@@ -416,19 +419,27 @@ def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestRe
                 if raw_too:
                     report.store_paired.add(unit, took)
                     report.raw_paired.add(unit, raw_time)
-                if unit.index >= graphql_from:
+                if position == gap - 2 and report.graphql.units < args.graphql_units:
                     report.store_near_graphql.add(unit, took)
-            if pick.random() < min(1.0, 40 / count) or unit.index in (1, count // 2):
+            # reservoir of 40 units for the latency phase
+            if len(report.sample) < 40:
                 report.sample.append(_slim(unit))
+            elif (slot := pick.randrange(unit.index + 1)) < 40:
+                report.sample[slot] = _slim(unit)
             now = time.perf_counter()
-            if now - last > 30 or unit.index == count - 1:
+            over = cap is not None and now - started > cap
+            if now - last > 30 or unit.index == count - 1 or over:
                 last = now
-                done = unit.index + 1
                 print(
-                    f"  {done}/{count} units, {report.store_all.nodes:,} nodes via store at "
-                    f"{report.store_all.rate:,.0f}/s, {now - started:,.0f} s",
+                    f"  {unit.index + 1}/{count} units, {report.store_all.nodes:,} nodes via "
+                    f"store at {report.store_all.rate:,.0f}/s, {now - started:,.0f} s",
                     file=sys.stderr,
                 )
+            if over:
+                print(
+                    f"  stopping: --max-ingest-minutes {args.max_ingest_minutes}", file=sys.stderr
+                )
+                break
     return report
 
 
@@ -595,14 +606,12 @@ def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def print_tables(
-    report: IngestReport, series: list[Series], counts: dict[str, int], wall: float
-) -> None:
+def print_ingest(report: IngestReport, counts: dict[str, int], wall: float) -> None:
     total = sum(v for k, v in counts.items() if k != "baseline")
     kinds = ", ".join(f"{k} {v:,}" for k, v in counts.items() if k != "baseline")
     print(
         f"\nGraph stored by the service: {total:,} nodes ({kinds}); "
-        f"raw baseline nodes {counts['baseline']:,}; wall {wall / 60:.1f} min\n"
+        f"raw baseline nodes {counts['baseline']:,}; {wall / 60:.1f} min so far\n"
     )
     print("| ingest | units | nodes | edges | events | seconds | nodes/s | ratio | target |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -640,6 +649,10 @@ def print_tables(
             f"| {label} | {tally.units} | {tally.nodes:,} | {tally.edges:,} | {tally.events:,} | "
             f"{tally.seconds:,.1f} | {tally.rate:,.0f} | {ratio:.2f}x | {mark} |"
         )
+    sys.stdout.flush()
+
+
+def print_latency(series: list[Series]) -> None:
     print()
     print(
         "| query | closure (nodes) | roots x repeats | result size p50/max | GraphQL p50 ms "
@@ -679,12 +692,11 @@ def run(args: argparse.Namespace) -> int:
             try:
                 store = GraphStore(driver, srv.settings.neo4j_database, Catalog.load())
                 report = build(args, srv, store)
-                counts = counts_of(store)
+                print_ingest(report, counts_of(store), time.perf_counter() - wall)
                 print("measuring latency ...", file=sys.stderr)
-                series = latency(args, srv, store, report.sample)
+                print_latency(latency(args, srv, store, report.sample))
             finally:
                 driver.close()
-        print_tables(report, series, counts, time.perf_counter() - wall)
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -701,6 +713,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=1_000_000, help="nodes to build (at least)")
     parser.add_argument("--raw-every", type=int, default=4, help="write every n-th unit raw too")
     parser.add_argument("--graphql-units", type=int, default=6, help="units sent via GraphQL")
+    parser.add_argument(
+        "--max-ingest-minutes", type=float, default=None, help="stop building after this long"
+    )
     parser.add_argument("--batch", type=int, default=5000, help="events per GraphQL request")
     parser.add_argument("--roots", type=int, default=40, help="roots per latency series")
     parser.add_argument("--repeats", type=int, default=5, help="samples per root")
