@@ -37,6 +37,7 @@ from lineagegraph.openlineage.mapping import (
     LineagePlan,
     RunChange,
     derive_run_fields,
+    utc,
 )
 from lineagegraph.openlineage.merge import FacetSet, RunState
 
@@ -69,12 +70,19 @@ class _Binding:
     edge: FacetSet  # what the run saw of the snapshot
 
 
+@dataclass(frozen=True, slots=True)
+class _HeldRun:
+    state: RunState  # merged with the event
+    start_time: datetime | None  # before the event
+    inputs: dict[str, FacetSet]  # snapshot ref -> what the run saw of it, before the event
+
+
 def _native(value: Any) -> datetime | None:
     if value is None:
         return None
     native = value.to_native() if hasattr(value, "to_native") else value
     assert isinstance(native, datetime)
-    return native
+    return utc(native)  # read back as [UTC]: compared with offset times, it would sort after
 
 
 def _status(value: object) -> RunStatus | None:
@@ -147,13 +155,6 @@ class OpenLineageStore:
         ordered = sorted(rows, key=lambda row: str(row["ref"]))
         return {r["ref"]: r for r in self._ol(tx, "lock_snapshots", rows=ordered, now=now)}
 
-    def _lock_existing(
-        self, tx: neo4j.ManagedTransaction, refs: list[str]
-    ) -> dict[str, neo4j.Record]:
-        if not refs:
-            return {}
-        return {r["ref"]: r for r in self._ol(tx, "lock_snapshot_facets", refs=sorted(refs))}
-
     def _set_snapshots(self, tx: neo4j.ManagedTransaction, rows: list[JsonDict]) -> None:
         if rows:
             self._ol(tx, "set_snapshot_props", rows=rows)
@@ -177,20 +178,24 @@ class OpenLineageStore:
         self, tx: neo4j.ManagedTransaction, plan: LineagePlan, change: RunChange, now: datetime
     ) -> AppliedEvent:
         self._lineage_lock(tx, plan)
-        state = self._merge_run(tx, change, now)
-        outputs = self._write_outputs(tx, plan, change, now)
-        self._settle_outputs(tx, change.ref, state.completed_at)
+        held = self._merge_run(tx, change, now)
+        state = held.state
+        outputs = self._write_outputs(tx, plan, change, state.completed_at, now)
         assert state.start_time is not None
-        inputs = self._write_inputs(tx, plan, change, state.start_time, now)
+        inputs: list[str] = []
+        # Without inputs in the event, what the run reads moves only when its start moved.
+        if plan.inputs or (held.inputs and state.start_time != held.start_time):
+            inputs = self._write_inputs(tx, plan, change, state.start_time, held.inputs, now)
         return AppliedEvent(run=change.ref, inputs=inputs, outputs=outputs)
 
     def _merge_run(
         self, tx: neo4j.ManagedTransaction, change: RunChange, now: datetime
-    ) -> RunState:
+    ) -> _HeldRun:
         (held,) = self._ol(tx, "lock_run", ref=change.ref, name=change.name, now=now)
+        start_time = _native(held["startTime"])
         state = RunState(
             status=_status(held["status"]),
-            start_time=_native(held["startTime"]),
+            start_time=start_time,
             end_time=_native(held["endTime"]),
             completed_at=_native(held["completedAt"]),
             job_namespace=held["jobNamespace"],
@@ -212,11 +217,22 @@ class OpenLineageStore:
         tags = merged_tags(held["tagKeys"], held["tagValues"], held["olTagKeys"], derived)
         props = run_props(state, tags)
         self._ol(tx, "upsert_run", ref=change.ref, props=props, parent=parent, now=now)
-        return state
+        inputs = {
+            str(i["ref"]): FacetSet.from_json(i["facets"], i["facetTimes"]) for i in held["inputs"]
+        }
+        return _HeldRun(state, start_time, inputs)
 
     def _write_outputs(
-        self, tx: neo4j.ManagedTransaction, plan: LineagePlan, change: RunChange, now: datetime
+        self,
+        tx: neo4j.ManagedTransaction,
+        plan: LineagePlan,
+        change: RunChange,
+        completed_at: datetime | None,
+        now: datetime,
     ) -> list[str]:
+        """Write the event's outputs; once the run completed, settle all it produced."""
+        if not plan.outputs and completed_at is None:
+            return []
         uses: dict[str, DatasetUse] = {}
         rows = []
         for use in plan.outputs:
@@ -243,23 +259,25 @@ class OpenLineageStore:
             own = _facets(record, "own").merged(use.facets, plan.event_time)
             seen = _facets(record).merged(use.facets, plan.event_time)
             writes.append({"ref": ref, "props": {**snapshot_props(seen), **own_facet_props(own)}})
-        if writes:
-            self._ol(tx, "write_outputs", run=change.ref, rows=writes)
+        (written,) = self._ol(
+            tx, "write_outputs", run=change.ref, rows=writes, completedAt=completed_at
+        )
+        self._rebind_readers(tx, written["settled"])
         return list(uses)
 
-    def _settle_outputs(
-        self, tx: neo4j.ManagedTransaction, run: str, completed_at: datetime | None
-    ) -> None:
-        """Outputs become available at the run's completion; readers after it move to them."""
-        for record in self._ol(tx, "settle_outputs", run=run, completedAt=completed_at):
+    def _rebind_readers(self, tx: neo4j.ManagedTransaction, settled: list[JsonDict]) -> None:
+        """Settled outputs are available from their run's completion: by-time readers that
+        started after it move to them, with the facets they saw."""
+        for record in settled:
             after = record["after"]
             if after is None or after == record["before"]:
                 continue
-            moved = self._ol(tx, "rebind_readers", snapshot=record["ref"], producedAt=after)
+            moved = self._ol(
+                tx, "rebind_readers", snapshot=record["ref"], producedAt=_native(after)
+            )
             if not moved:
                 continue
-            (target,) = self._lock_existing(tx, [record["ref"]]).values()
-            facets = _facets(target)
+            facets = _facets(record)  # locked by write_outputs' SET
             for edge in moved:
                 if edge["facets"] is not None:
                     facets = facets.combined(FacetSet.from_json(edge["facets"], edge["facetTimes"]))
@@ -272,10 +290,11 @@ class OpenLineageStore:
         plan: LineagePlan,
         change: RunChange,
         bound_at: datetime,
+        edges: dict[str, FacetSet],
         now: datetime,
     ) -> list[str]:
-        """Bind each input to a snapshot: the named version, else the latest one by time."""
-        edges = {r["ref"]: _facets(r) for r in self._ol(tx, "run_inputs", run=change.ref)}
+        """Bind each input to a snapshot: the named version, else the latest one by time.
+        ``edges``: what the run reads so far, with the facets it saw on each."""
         to_open: list[JsonDict] = []  # snapshots that may not exist yet
         chosen: dict[str, _Binding] = {}
         for use in plan.inputs:
@@ -289,17 +308,21 @@ class OpenLineageStore:
             tx, "find_time_targets", run=change.ref, datasets=list(by_time), boundAt=bound_at
         )
         stale: set[str] = set()
+        existing: dict[str, JsonDict] = {}  # rows to lock the by-time targets that exist
         for record in targets:
             by_time_use = by_time.get(record["dataset"])
             target = record["target"]
+            name = str(record["dataset"]).removeprefix("dataset:")
+            source = by_time_use or DatasetUse(
+                name, record["namespace"] or "", record["sourceName"] or "", None, {}
+            )
             if target is None:  # nothing known before the run started: the placeholder
-                name = str(record["dataset"]).removeprefix("dataset:")
                 target = naming.snapshot_ref(name, naming.PLACEHOLDER_VERSION)
-                source = by_time_use or DatasetUse(
-                    name, record["namespace"] or "", record["sourceName"] or "", None, {}
-                )
                 version = naming.PLACEHOLDER_VERSION
                 to_open.append(_snapshot_row(source, target, version, "placeholder", AVAILABLE))
+            else:  # only locked: the row's other fields matter only for a new snapshot
+                version = str(target).rpartition("@")[2]
+                existing[target] = _snapshot_row(source, target, version, "declared", AVAILABLE)
             edge = FacetSet()
             for current in record["current"]:  # what the run saw travels with its edge
                 edge = edge.combined(edges.get(current, FacetSet()))
@@ -316,8 +339,9 @@ class OpenLineageStore:
             )
         if stale:
             self._ol(tx, "unbind_inputs", run=change.ref, refs=sorted(stale))
-        held = self._lock_snapshots(tx, to_open, now)
-        held.update(self._lock_existing(tx, [r for r in chosen if r not in held]))
+        opened = {str(row["ref"]) for row in to_open}
+        to_open.extend(existing[ref] for ref in chosen if ref not in opened)
+        held = self._lock_snapshots(tx, to_open, now)  # one statement, one lock order
         writes = []
         for ref, bound in chosen.items():
             props = snapshot_props(_facets(held[ref]).combined(bound.edge))

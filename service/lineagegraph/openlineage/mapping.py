@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from lineagegraph.errors import BadInput
@@ -115,6 +115,13 @@ class LineagePlan:
     # JobEvent / DatasetEvent: datasets known without a run (facets land on the Dataset node,
     # and on the snapshot when a version is named).
     datasets: tuple[DatasetUse, ...] = field(default=())
+
+
+def utc(moment: datetime) -> datetime:
+    """The instant with a fixed UTC offset. Neo4j orders two DateTimes of the same instant by
+    their zone when one names it (``[UTC]``, as the driver's values read back do) and the other
+    gives an offset, so every time written or compared is normalised to this one form."""
+    return moment.astimezone(UTC)
 
 
 def _tags(run_facets: RunFacets, job_facets: JobFacets) -> dict[str, str]:
@@ -261,7 +268,7 @@ def _run_change(event: RunEvent) -> RunChange:
         run_id=event.run.run_id,
         job_namespace=event.job.namespace,
         job_name=event.job.name,
-        event_time=event.event_time,
+        event_time=utc(event.event_time),
         event_type=event.event_type,
         status=status,
         error_message=error.message if error is not None else None,
@@ -287,7 +294,7 @@ def plan_event(event: OpenLineageEvent) -> LineagePlan:
                 )
         return LineagePlan(
             kind="RunEvent",
-            event_time=event.event_time,
+            event_time=utc(event.event_time),
             producer=event.producer,
             run=_run_change(event),
             inputs=inputs,
@@ -296,14 +303,14 @@ def plan_event(event: OpenLineageEvent) -> LineagePlan:
     if isinstance(event, JobEvent):
         return LineagePlan(
             kind="JobEvent",
-            event_time=event.event_time,
+            event_time=utc(event.event_time),
             producer=event.producer,
             datasets=_uses(event.inputs, "inputs") + _uses(event.outputs, "outputs"),
         )
     assert isinstance(event, DatasetEvent)
     return LineagePlan(
         kind="DatasetEvent",
-        event_time=event.event_time,
+        event_time=utc(event.event_time),
         producer=event.producer,
         datasets=(_use(event.dataset, "dataset"),),
     )
