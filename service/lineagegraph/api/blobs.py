@@ -36,6 +36,7 @@ from lineagegraph import blob_protocol as wire
 from lineagegraph.api.context import in_thread
 from lineagegraph.api.permissions import CanRead, CanWrite
 from lineagegraph.api.types import Info, Long
+from lineagegraph.blobs.keys import blob_key
 from lineagegraph.blobs.presign import Presigner
 from lineagegraph.blobs.references import promote_pending
 from lineagegraph.blobs.store import BlobStore
@@ -411,17 +412,17 @@ async def _promote(info: Info, store: BlobStore, digests: Sequence[str]) -> list
 
 
 # --- registrations: PENDING until the blob is proven ---------------------------------------------
-def _stored_blob(store: BlobStore, event: IngestEvent) -> tuple[str | None, bool]:
+def _stored_blob(bucket: str, event: IngestEvent) -> tuple[str | None, bool]:
     """(digest, address right) of the blob a registration says it stored here; (None, False)
     when it names no blob of this bucket (a reference, or bytes elsewhere)."""
     if not isinstance(event, ArtifactRegistered):
         return None, False
     spec = event.artifact
-    if spec.is_reference or not spec.uri or not spec.uri.startswith(f"s3://{store.bucket}/"):
+    if spec.is_reference or not spec.uri or not spec.uri.startswith(f"s3://{bucket}/"):
         return None, False
     if spec.digest is None:
         return None, True
-    return spec.digest, spec.uri == store.uri_of(spec.digest)
+    return spec.digest, spec.uri == f"s3://{bucket}/{blob_key(spec.digest)}"
 
 
 async def gate_events(
@@ -429,7 +430,8 @@ async def gate_events(
 ) -> tuple[list[IngestEvent], list[str]]:
     """Events with every stored artifact whose blob is not proven yet made PENDING, and the
     digests so downgraded (to settle after the write)."""
-    store = blob_store(info)
+    bucket = info.context.settings.s3_bucket
+    store: BlobStore | None = None  # opened only when a registration names a blob of ours
     out: list[IngestEvent] = []
     pending: list[str] = []
     proven: dict[str, bool] = {}
@@ -437,7 +439,7 @@ async def gate_events(
         if not isinstance(event, ArtifactRegistered):
             out.append(event)
             continue
-        digest, addressed = _stored_blob(store, event)
+        digest, addressed = _stored_blob(bucket, event)
         if digest is None and not addressed:
             out.append(event)
             continue
@@ -446,6 +448,7 @@ async def gate_events(
             ok = False
             if digest is not None and addressed:
                 if digest not in proven:
+                    store = store or blob_store(info)
                     proven[digest] = await _call(store.claim_for_registration, digest)
                 ok = proven[digest]
             if not ok:

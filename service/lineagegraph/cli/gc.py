@@ -91,9 +91,10 @@ def run_gc(
     store: BlobStore,
     referenced: References,
     args: argparse.Namespace,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
-    """Collect with ``store`` and print the report; 0 on success."""
+    """Collect with ``store`` and print the report (to stdout by default); 0 on success."""
+    out = out if out is not None else sys.stdout  # looked up now: tests capture it
     older_than: timedelta = args.older_than
     if older_than < MIN_OLDER_THAN and not args.allow_short_grace:
         raise BadInput(
