@@ -1,4 +1,5 @@
-"""The metrics fast path builds exactly what the event model accepts; bad input fails early."""
+"""The metrics fast path builds exactly what the event model accepts; bad input fails early.
+Both encoders: the JSON one and the binary spool record the sender turns into that JSON."""
 
 from __future__ import annotations
 
@@ -14,16 +15,34 @@ from hypothesis import strategies as st
 
 from lineagegraph.errors import BadInput
 from lineagegraph.models import IngestBatch, MetricsLogged
-from lineagegraph.sdk.encode import check_step, metrics_payload
+from lineagegraph.sdk.encode import (
+    check_step,
+    metrics_json,
+    metrics_payload,
+    metrics_record,
+    metrics_record_id,
+)
+from lineagegraph.sdk.sender import event_id_of
 
 RUN = str(uuid.uuid4())
 names = st.text(min_size=1, max_size=40)
 numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**53), 2**53))
 
 
+def via_record(event_id, run_id, step, values):
+    record = metrics_record(event_id, run_id, step, values)
+    assert record[:1] == b"M"
+    assert metrics_record_id(record) == event_id == event_id_of(record)
+    return metrics_json(record)
+
+
+ENCODERS = pytest.mark.parametrize("encode", [metrics_payload, via_record])
+
+
+@ENCODERS
 @given(st.dictionaries(names, numbers, min_size=1, max_size=8), st.integers(0, 2**40))
-def test_fast_path_round_trips_through_the_event_model(values, step):
-    payload = metrics_payload("e-1", RUN, step, values)
+def test_fast_path_round_trips_through_the_event_model(encode, values, step):
+    payload = encode("e-1", RUN, step, values)
     event = MetricsLogged.model_validate_json(payload)
     assert (event.event_id, str(event.run_id), event.step) == ("e-1", RUN, step)
     assert event.values.keys() == values.keys()
@@ -34,16 +53,24 @@ def test_fast_path_round_trips_through_the_event_model(values, step):
     IngestBatch.model_validate({"events": [json.loads(payload)]})
 
 
-def test_non_finite_values_travel_as_their_names():
-    payload = json.loads(
-        metrics_payload("e", RUN, 0, {"a": math.nan, "b": math.inf, "c": -math.inf})
-    )
+@given(st.dictionaries(names, numbers, min_size=1, max_size=8), st.integers(0, 2**40))
+def test_the_binary_record_becomes_the_same_json(values, step):
+    direct = json.loads(metrics_payload("e-1", RUN, step, values))
+    recorded = json.loads(via_record("e-1", RUN, step, values))
+    assert abs(recorded.pop("time") - direct.pop("time")) < 60
+    assert recorded == direct or json.dumps(recorded) == json.dumps(direct)  # NaN != NaN
+
+
+@ENCODERS
+def test_non_finite_values_travel_as_their_names(encode):
+    payload = json.loads(encode("e", RUN, 0, {"a": math.nan, "b": math.inf, "c": -math.inf}))
     assert payload["values"] == {"a": "NaN", "b": "Infinity", "c": "-Infinity"}
 
 
-def test_numpy_and_decimal_scalars_are_numbers():
+@ENCODERS
+def test_numpy_and_decimal_scalars_are_numbers(encode):
     values = {"f32": np.float32(0.5), "i64": np.int64(3), "dec": Decimal("0.25")}
-    event = MetricsLogged.model_validate_json(metrics_payload("e", RUN, 0, values))
+    event = MetricsLogged.model_validate_json(encode("e", RUN, 0, values))
     assert event.values == {"f32": 0.5, "i64": 3.0, "dec": 0.25}
 
 
@@ -60,9 +87,10 @@ def test_numpy_and_decimal_scalars_are_numbers():
         ({3: 1.0}, "values"),
     ],
 )
-def test_bad_metrics_name_the_field(values, field):
+@pytest.mark.parametrize("encode", [metrics_payload, metrics_record])
+def test_bad_metrics_name_the_field(encode, values, field):
     with pytest.raises(BadInput) as excinfo:
-        metrics_payload("e", RUN, 0, values)
+        encode("e", RUN, 0, values)
     assert excinfo.value.field == field
 
 

@@ -47,7 +47,7 @@ from lineagegraph.sdk._diffs import DiffUploads, pending_diffs
 from lineagegraph.sdk._download import DownloadResult
 from lineagegraph.sdk._service import BlobService
 from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
-from lineagegraph.sdk.encode import Dep, build, event_payload, metrics_payload
+from lineagegraph.sdk.encode import Dep, build, event_payload, metrics_record
 from lineagegraph.sdk.jsonable import to_json_object
 from lineagegraph.sdk.reads import Impact, Querier, RunHandle, fetch_impact
 from lineagegraph.sdk.reproduce import reproduction_tags
@@ -210,10 +210,29 @@ class Client:
         self._append(str(getattr(event, "event_id")), payload, droppable=False)  # noqa: B009
 
     def _log_metrics(self, run_id: str, step: int, values: Mapping[str, object]) -> None:
+        """``_append`` of a metrics record, inlined: the training loop's path, run with cold
+        caches between steps, where every Python call level costs microseconds."""
         if self._unreported:
             self._report()
-        event_id = self._next_id()
-        self._append(event_id, metrics_payload(event_id, run_id, step, values), droppable=True)
+        sender = self._sender
+        if sender is None:
+            sender = self._pipeline()
+        event_id = f"{self._id_prefix}{next(self._ids):x}"
+        payload = metrics_record(event_id, run_id, step, values)
+        framed = frame(payload)
+        active = sender.active
+        if (
+            sender.others_bytes + (active.end if active is not None else 0) + len(framed)
+            > self._spool.max_bytes
+        ):
+            self._drop("the spool is full")
+            return
+        try:
+            sender.enqueue(event_id, framed, payload)
+        except OSError as exc:  # disk full or gone: report, never crash training
+            self._drop(f"the spool could not be written ({exc})")
+        if lifecycle.deferred_sigterm is not None:
+            lifecycle.run_deferred()
 
     @staticmethod
     def _deps(pending: Artifact | None, path: Sequence[str | int]) -> list[Dep]:

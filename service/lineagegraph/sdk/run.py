@@ -143,7 +143,7 @@ class Run(RunReader):
                 self._step += 1
                 use = self._step
             else:
-                use = check_step(step)
+                use = step if type(step) is int and step >= 0 else check_step(step)
                 if use > self._step:
                     self._step = use
         self.client._log_metrics(self._run_id, use, values)

@@ -5,7 +5,8 @@ unacknowledged tail), then sends this client's queue: every ``flush_interval`` s
 when ``max_batch`` events are waiting or someone flushes. Before each request it fsyncs the
 active segment (group commit), so training threads never wait on the disk.
 
-Spool payload prefixes: ``{`` a plain event; ``A`` an event whose ref the service assigns (a
+Spool payload prefixes: ``{`` a plain event; ``M`` a binary metrics record (encode.py, turned
+into JSON here); ``A`` an event whose ref the service assigns (a
 model registered without a version: the ref is remembered for what depends on it); ``D`` an
 event with fields that need such an assigned ref, filled in here just before sending.
 """
@@ -23,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lineagegraph.sdk.encode import metrics_json, metrics_record_id
 from lineagegraph.sdk.spool import AckState, ActiveSegment, Segment, Spool, scan
 from lineagegraph.sdk.transport import (
     AuthError,
@@ -56,6 +58,8 @@ class EventError:
 
 
 def event_id_of(payload: bytes) -> str:
+    if payload[:1] == b"M":
+        return metrics_record_id(payload)
     start = payload.find(b'"event_id":"')
     if start >= 0:
         start += 12
@@ -64,6 +68,8 @@ def event_id_of(payload: bytes) -> str:
 
 
 def _event_json(payload: bytes) -> bytes:
+    if payload[:1] == b"M":
+        return metrics_json(payload)
     if payload[:1] == b"D":
         return json.dumps(json.loads(payload[1:])["event"]).encode()
     return payload[1:] if payload[:1] == b"A" else payload
@@ -343,6 +349,8 @@ class Sender:
         self, payload: bytes, ack: AckState, in_batch: list[str]
     ) -> tuple[bytes, bool] | EventResult | None:
         lead = payload[:1]
+        if lead == b"M":
+            return metrics_json(payload), False
         if lead == b"{":
             return payload, False
         if lead == b"A":
