@@ -131,7 +131,7 @@ def test_after_an_outage_and_lineage_sync_every_event_is_stored_exactly_once(
     child.end()
     parent.end()
     remaining = client.close(timeout=1)
-    assert remaining >= 608  # at least everything logged after the service stopped
+    assert remaining >= 607  # at least the 607 events logged after the service stopped
     assert pending_in_spool(spool)[0] == remaining
     full_copy = tmp_path / "spool-copy"
     assert _copy_segments(spool, full_copy) >= 1
