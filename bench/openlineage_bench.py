@@ -287,7 +287,12 @@ def service(work: Path) -> Iterator[tuple[str, neo4j.Driver]]:
             wait_http(url + "/readyz")
             auth = ("neo4j", creds.neo4j_password) if creds.neo4j_password else None
             with neo4j.GraphDatabase.driver(stack.neo4j.uri, auth=auth) as driver:
-                yield url, driver
+                try:
+                    yield url, driver
+                except BaseException:
+                    log = (work / "service.log").read_text(errors="replace")
+                    print("--- service log (tail) ---\n" + log[-6000:], file=sys.stderr)
+                    raise
 
 
 def table(results: list[Result], baseline: str) -> str:

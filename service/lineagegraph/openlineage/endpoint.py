@@ -163,6 +163,8 @@ async def post_lineage(request: Request) -> Response:
         except Exception as exc:
             if _is_unavailable(exc):
                 raise Unavailable("the graph database is not reachable; retry later") from exc
+            if _is_transient(exc):  # deadlocks or lock waits beyond the driver's retry time
+                raise Unavailable("the graph is busy; retry the event") from exc
             raise
     except LineageError as error:
         return error_response(error)
@@ -173,6 +175,12 @@ async def post_lineage(request: Request) -> Response:
             status_code=500,
         )
     return JSONResponse(applied.to_json(), status_code=201)
+
+
+def _is_transient(exc: Exception) -> bool:
+    import neo4j.exceptions
+
+    return isinstance(exc, neo4j.exceptions.TransientError)
 
 
 def _is_unavailable(exc: Exception) -> bool:
