@@ -221,12 +221,15 @@ def make_unit(index: int, rng: random.Random, previous_main: str | None) -> Unit
     return unit
 
 
-def units(count: int, seed: int) -> Iterator[Unit]:
+def units(seed: int) -> Iterator[Unit]:
+    """Units without end; the caller stops when enough nodes are built."""
     rng = random.Random(seed)
     previous: str | None = None
-    for index in range(count):
+    index = 0
+    while True:
         unit = make_unit(index, rng, previous)
         previous = unit.latest_main
+        index += 1
         yield unit
 
 
@@ -402,9 +405,9 @@ def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestRe
     pick = random.Random(args.seed + 1)
     cap = args.max_ingest_minutes * 60 if args.max_ingest_minutes else None
     started = last = time.perf_counter()
-    print(f"ingesting {count} units of ~{per_unit} nodes ...", file=sys.stderr)
+    print(f"ingesting ~{count} units of ~{per_unit} nodes ...", file=sys.stderr)
     with httpx.Client(timeout=600) as http:
-        for unit in units(count, args.seed):
+        for unit in units(args.seed):
             position = unit.index % gap
             if position == gap - 1 and report.graphql.units < args.graphql_units:
                 report.graphql.add(unit, ingest_graphql(http, srv.url, unit, args.batch))
@@ -428,7 +431,9 @@ def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestRe
                 report.sample[slot] = _slim(unit)
             now = time.perf_counter()
             over = cap is not None and now - started > cap
-            if now - last > 30 or unit.index == count - 1 or over:
+            # Dataset nodes are part of each unit's rows: the count is what the graph holds.
+            enough = report.store_all.nodes + report.graphql.nodes >= args.nodes
+            if now - last > 30 or enough or over:
                 last = now
                 print(
                     f"  {unit.index + 1}/{count} units, {report.store_all.nodes:,} nodes via "
