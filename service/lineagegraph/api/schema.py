@@ -12,7 +12,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -42,6 +48,9 @@ from lineagegraph.config import Settings
 from lineagegraph.graph.store import GraphStore
 from lineagegraph.graph.tokens import TokenStore
 
+#: Distinct query texts whose parsed document and validation outcome are kept (LRU).
+_QUERY_CACHE = 256
+
 
 class _Schema(strawberry.Schema):
     def process_errors(
@@ -54,6 +63,10 @@ class _Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     depth = settings.max_query_depth if settings else 12
     aliases = settings.max_aliases if settings else 30
+    limits = [
+        *QueryDepthLimiter(max_depth=depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=aliases).validation_rules,
+    ]
     return _Schema(
         # Areas with their own resolver modules are merged in (the blob protocol: api/blobs.py;
         # reproducibility: api/repro.py).
@@ -68,11 +81,15 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ),
         # Reachable only through the Node/Artifact interfaces: listed so they are in the schema.
         types=[Run, Dataset, DatasetSnapshot, FeatureDefinition, Model, EvaluationReport],
-        # Factories: strawberry builds fresh extension instances for every request.
+        # Factories: strawberry builds fresh extension instances for every request. The limit
+        # rules are built once (each limiter instance makes a new rule class) so the validation
+        # cache can hit: a client repeating a query text is parsed and validated once, not per
+        # request (the rules depend on the document only, never on the variables).
         extensions=[
             ShapeErrors,
-            lambda: QueryDepthLimiter(max_depth=depth),
-            lambda: MaxAliasesLimiter(max_alias_count=aliases),
+            lambda: ParserCache(maxsize=_QUERY_CACHE),
+            lambda: AddValidationRules(limits),
+            lambda: ValidationCache(maxsize=_QUERY_CACHE),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
     )
