@@ -38,6 +38,9 @@ class Identity:
         return self.principal
 
 
+_UNKNOWN = Identity(None, "unknown or revoked API token")
+
+
 class Authenticator:
     def __init__(self, tokens: TokenStore | None, enabled: bool) -> None:
         self._tokens = tokens
@@ -47,6 +50,18 @@ class Authenticator:
 
     def authenticate(self, authorization: str | None) -> Identity:
         """Blocking (may query Neo4j): call it from a worker thread in async code."""
+        known = self.known(authorization)
+        if known is not None:
+            return known
+        principal = self._verify(self._token_of(authorization))
+        if principal is None:
+            return Identity(None, "unknown or revoked API token")
+        return Identity(principal)
+
+    def known(self, authorization: str | None) -> Identity | None:
+        """The identity when it is known without Neo4j (auth off, a missing or malformed header,
+        a token verified within CACHE_SECONDS), else None: then call ``authenticate``. Never
+        blocks, so async code answers the common case without a worker-thread hop."""
         if not self._enabled:
             return Identity(LOCAL)
         if not authorization:
@@ -54,10 +69,16 @@ class Authenticator:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return Identity(None, "the Authorization header must read: Bearer <token>")
-        principal = self._verify(token.strip())
-        if principal is None:
-            return Identity(None, "unknown or revoked API token")
-        return Identity(principal)
+        with self._lock:
+            hit = self._cache.get(hash_token(token.strip()))
+        if hit is None or time.monotonic() - hit[0] >= CACHE_SECONDS:
+            return None
+        principal = hit[1]
+        return Identity(principal) if principal is not None else _UNKNOWN
+
+    @staticmethod
+    def _token_of(authorization: str | None) -> str:
+        return (authorization or "").strip().partition(" ")[2].strip()
 
     def _verify(self, token: str) -> Principal | None:
         key = hash_token(token)

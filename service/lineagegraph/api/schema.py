@@ -137,9 +137,11 @@ class LineageGraphQL(GraphQL[Context, None]):
             max_page_size=settings.max_page_size,
             deprecation_policy=settings.deprecation_policy,
         )
-        identity = await in_thread(
-            self._auth(resources).authenticate, request.headers.get("authorization")
-        )
+        auth, header = self._auth(resources), request.headers.get("authorization")
+        # Auth off or a token verified moments ago: no worker-thread hop (see api/auth.py).
+        identity = auth.known(header)
+        if identity is None:
+            identity = await in_thread(auth.authenticate, header)
         assert isinstance(request, Request)
         assert isinstance(response, Response)
         return Context(request, response, settings, store, identity)
