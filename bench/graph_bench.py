@@ -445,6 +445,8 @@ def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestRe
                     f"  stopping: --max-ingest-minutes {args.max_ingest_minutes}", file=sys.stderr
                 )
                 break
+            if enough:
+                break
     return report
 
 
