@@ -24,6 +24,7 @@ SET r.name = row.name,
     r.command = coalesce(row.command, r.command),
     r.codeCommit = coalesce(row.codeCommit, r.codeCommit),
     r.codeDirty = coalesce(row.codeDirty, r.codeDirty),
+    r.codeDiffDigest = coalesce(row.codeDiffDigest, r.codeDiffDigest),
     r.jobNamespace = coalesce(row.jobNamespace, r.jobNamespace),
     r.jobName = coalesce(row.jobName, r.jobName)
 RETURN count(r) AS written

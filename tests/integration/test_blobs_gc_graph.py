@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from lineagegraph.cli.main import main as lineage_main
 from lineagegraph.config import Settings, secret
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.store import GraphStore
-from lineagegraph.models import ArtifactRegistered
+from lineagegraph.models import ArtifactRegistered, RunStarted
 from lineagegraph.sdk._transfer import Transfers
 from tests.conftest import run_service
 from tests.integration._blob_helpers import abort_all_uploads, random_file
@@ -196,3 +197,29 @@ def test_registrations_racing_collections_never_lose_a_registered_blob(
     final = store.collect_garbage(referenced, GRACE)
     assert final.removed == []
     print(f"{runs} collections, {len(removed)} removed first, {busy[0]} busy retries")
+
+
+def test_lineage_gc_keeps_the_stored_diff_of_a_dirty_run(
+    store: BlobStore,
+    settings: Settings,
+    clean_graph: neo4j.Driver,
+    catalog: Catalog,
+    tmp_path: Path,
+):
+    """A dirty checkout's diff is a blob named only by the run's code.diff_ref, not by an artifact
+    node; collection must keep it all the same."""
+    diff, garbage = _upload(store, tmp_path, 2, seed=500)
+    graph = GraphStore(clean_graph, settings.neo4j_database, catalog)
+    started = RunStarted.model_validate(
+        {
+            "type": "run_started",
+            "run_id": str(uuid.uuid4()),
+            "name": "dirty",
+            "provenance": {"code": {"commit": "a" * 40, "dirty": True, "diff_ref": diff}},
+        }
+    )
+    (result,) = graph.apply_events([started])
+    assert result.ok, result
+    assert referenced_digests(
+        clean_graph, settings.neo4j_database, catalog, settings.s3_bucket, [diff, garbage]
+    ) == {diff}

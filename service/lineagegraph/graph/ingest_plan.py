@@ -370,6 +370,8 @@ class _Planner:
             "command": code.command if code else None,
             "codeCommit": code.commit if code else None,
             "codeDirty": code.dirty if code else None,
+            # flat copy: blob GC must see the stored diff as referenced (blobs.referenced_digests)
+            "codeDiffDigest": code.diff_ref if code else None,
             "jobNamespace": e.job_namespace,
             "jobName": e.job_name,
         }
