@@ -179,14 +179,16 @@ def _multipart(job: _Job, plan: UploadPlan) -> BlobInfo:
     numbers = range(1, plan.part_count + 1)
     workers = max(1, min(job.concurrency, plan.part_count))
     with ThreadPoolExecutor(workers, thread_name_prefix="lineage-upload") as pool:
-        futures = [pool.submit(_send_part, job, plan, n, stored.get(n), stop) for n in numbers]
+        futures = [pool.submit(_guarded_part, job, plan, n, stored.get(n), stop) for n in numbers]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = [f for f in done if f.exception() is not None]
         if failed:
             stop.set()
             for future in futures:
                 future.cancel()
-            error = failed[0].exception()
+            # The part that gave up, not one that merely saw the stop.
+            errors = [f.exception() for f in sorted(failed, key=futures.index)]
+            error = next((e for e in errors if not isinstance(e, _Stopped)), errors[0])
             assert error is not None
             raise error
         parts = [f.result() for f in futures]
@@ -203,6 +205,18 @@ def _multipart(job: _Job, plan: UploadPlan) -> BlobInfo:
 
 class _Stopped(Exception):
     pass
+
+
+def _guarded_part(
+    job: _Job, plan: UploadPlan, number: int, stored: StoredPart | None, stop: threading.Event
+) -> CompletedPart:
+    """A part whose failure stops the others at once: set in the worker itself, before it can
+    take the next queued part (the caller's wait() wakes later)."""
+    try:
+        return _send_part(job, plan, number, stored, stop)
+    except BaseException:
+        stop.set()
+        raise
 
 
 def _send_part(
