@@ -8,11 +8,10 @@ UV := $(CACHE)/uv-tool/bin/uv
 UV_VERSION := 0.13.8
 export UV_CACHE_DIR := $(CACHE)/uv
 export UV_PYTHON_DOWNLOADS := never
-export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LINEAGE_CACHE_DIR ?= $(CACHE)
 BIN := $(VENV)/bin
 
-.PHONY: up test check lint types format install stack-install sdl bench clean
+.PHONY: up test check lint types format install lock stack-install sdl bench clean
 
 up: install stack-install
 	$(BIN)/lineage stack up --serve
@@ -39,9 +38,21 @@ $(UV):
 	$(PYTHON) -m venv $(CACHE)/uv-tool
 	$(CACHE)/uv-tool/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --all-extras --python $(PYTHON)
+# Every dependency pinned with hashes (requirements.lock: names, versions and hashes only), then
+# the project itself, editable.
+$(VENV)/.installed: $(UV) pyproject.toml requirements.lock
+	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --python $(BIN)/python --require-hashes requirements.lock
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
 	touch $@
+
+# Re-resolve pyproject.toml into requirements.lock (the resolver's own lock stays in .cache/lock).
+lock: $(UV)
+	mkdir -p $(CACHE)/lock
+	cp pyproject.toml $(CACHE)/lock/
+	cp README.md $(CACHE)/lock/
+	cd $(CACHE)/lock && $(UV) lock --python $(PYTHON) && $(UV) export --frozen --all-extras \
+		--no-emit-project --no-header --format requirements.txt -o $(CURDIR)/requirements.lock
 
 stack-install: install
 	$(BIN)/lineage stack install
