@@ -17,17 +17,22 @@ def add_service_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", help="API token (default: LINEAGE_TOKEN)")
 
 
-def querier(args: argparse.Namespace) -> Any:
-    """An object with ``query(text, variables)`` raising the typed error the service named."""
-    from lineagegraph.sdk.transport import HttpTransport
-
+def service_address(args: argparse.Namespace) -> tuple[str, str | None]:
+    """(URL, token) of the service: ``--url``/``--token`` over the settings."""
     overrides: dict[str, Any] = {}
     if getattr(args, "url", None):
         overrides["url"] = args.url
     if getattr(args, "token", None):
         overrides["token"] = SecretStr(args.token)
     settings = load_settings(**overrides)
-    return HttpTransport(settings.url, secret(settings.token))
+    return settings.url, secret(settings.token)
+
+
+def querier(args: argparse.Namespace) -> Any:
+    """An object with ``query(text, variables)`` raising the typed error the service named."""
+    from lineagegraph.sdk.transport import HttpTransport
+
+    return HttpTransport(*service_address(args))
 
 
 def query(args: argparse.Namespace, text: str, **variables: Any) -> dict[str, Any]:

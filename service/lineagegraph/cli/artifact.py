@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from lineagegraph.blob_protocol import normalize_digest
+from lineagegraph.cli._remote import add_service_args, service_address
 
 
 def register(sub: Any) -> None:
@@ -44,13 +45,8 @@ def register(sub: Any) -> None:
     stat = actions.add_parser("stat", help="is a blob stored, and verified? (exit 1 if not)")
     stat.add_argument("digest", help="sha256:<hex> of the blob")
     stat.add_argument("--json", action="store_true", help="print JSON")
-    _service(stat)
+    add_service_args(stat)
     stat.set_defaults(handler=stat_command)
-
-
-def _service(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", help="the service (default: LINEAGE_URL)")
-    parser.add_argument("--token", help="API token (default: LINEAGE_TOKEN)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -61,23 +57,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="progress bar on stderr (auto: only on a terminal)",
     )
-    _service(parser)
+    add_service_args(parser)
 
 
 def _store(args: argparse.Namespace) -> Any:
     """The service's blob protocol over GraphQL (sdk/_graphql_blobs.py)."""
-    from pydantic import SecretStr
-
-    from lineagegraph.config import load_settings, secret
     from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
 
-    overrides: dict[str, Any] = {}
-    if getattr(args, "url", None):
-        overrides["url"] = args.url
-    if getattr(args, "token", None):
-        overrides["token"] = SecretStr(args.token)
-    settings = load_settings(**overrides)
-    return GraphQLBlobService(settings.url, secret(settings.token))
+    return GraphQLBlobService(*service_address(args))
 
 
 def _bars(args: argparse.Namespace) -> Any:

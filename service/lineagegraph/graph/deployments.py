@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 
 from lineagegraph.errors import BadInput, NotFound
-from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.records import to_python
+from lineagegraph.graph.statements import StatementStore
 from lineagegraph.refs import NodeKind, parse_ref
 
 if TYPE_CHECKING:
-    from lineagegraph.graph.store import GraphStore
+    pass
 
 MAX_ENV_LENGTH = 128
 MAX_LISTED = 10_000
@@ -77,28 +77,7 @@ def _deployment(row: dict[str, Any]) -> Deployment:
     )
 
 
-class DeploymentStore:
-    def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
-        self.driver = driver
-        self.database = database
-        self.catalog = catalog
-
-    @classmethod
-    def of(cls, graph: GraphStore) -> DeploymentStore:
-        return cls(graph.driver, graph.database, graph.catalog)
-
-    def _read(self, key: str, **params: Any) -> list[dict[str, Any]]:
-        text = self.catalog[key].text
-
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return tx.run(text, params).data()
-
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as session:
-            rows: list[dict[str, Any]] = session.execute_read(work)
-        return rows
-
+class DeploymentStore(StatementStore):
     def record(self, model: str, env: str, by: str) -> Recorded:
         """``model`` serves in ``env`` from now on (idempotent while it stays current)."""
         ref, name = check_model(model), check_env(env)

@@ -22,10 +22,11 @@ import neo4j
 from lineagegraph.errors import BadInput, NotFound
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.records import to_python
+from lineagegraph.graph.statements import StatementStore
 from lineagegraph.refs import ARTIFACT_KINDS, NodeKind, parse_ref
 
 if TYPE_CHECKING:
-    from lineagegraph.graph.store import GraphStore
+    pass
 
 MAX_REASON = 2000
 
@@ -86,16 +87,7 @@ def describe(info: DeprecationInfo) -> str:
     return "; ".join(parts)
 
 
-class DeprecationStore:
-    def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
-        self.driver = driver
-        self.database = database
-        self.catalog = catalog
-
-    @classmethod
-    def of(cls, graph: GraphStore) -> DeprecationStore:
-        return cls(graph.driver, graph.database, graph.catalog)
-
+class DeprecationStore(StatementStore):
     def _session(self, read: bool) -> neo4j.Session:
         mode = neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS
         return self.driver.session(database=self.database, default_access_mode=mode)

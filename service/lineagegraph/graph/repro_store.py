@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import neo4j
 from pydantic import BaseModel, ValidationError
 
 from lineagegraph.errors import BadInput, NotFound
-from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.records import node_from_props, to_python
+from lineagegraph.graph.statements import StatementStore
 from lineagegraph.graph.store import GraphStore
 from lineagegraph.models import (
     ArtifactStatus,
@@ -219,38 +218,7 @@ def _level_of(value: Any) -> Level | None:
         return None
 
 
-class ReproStore:
-    def __init__(self, driver: neo4j.Driver, database: str, catalog: Catalog) -> None:
-        self.driver = driver
-        self.database = database
-        self.catalog = catalog
-
-    @classmethod
-    def of(cls, graph: GraphStore) -> ReproStore:
-        return cls(graph.driver, graph.database, graph.catalog)
-
-    def _read(self, key: str, **params: Any) -> list[dict[str, Any]]:
-        text = self.catalog[key].text
-
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return tx.run(text, params).data()
-
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as session:
-            rows: list[dict[str, Any]] = session.execute_read(work)
-        return rows
-
-    def _write(self, key: str, **params: Any) -> list[dict[str, Any]]:
-        text = self.catalog[key].text
-
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return tx.run(text, params).data()
-
-        with self.driver.session(database=self.database) as session:
-            rows: list[dict[str, Any]] = session.execute_write(work)
-        return rows
-
+class ReproStore(StatementStore):
     # --- runs ----------------------------------------------------------------------------------
     def snapshots(self, refs: Sequence[str]) -> dict[str, RunSnapshot]:
         """The runs that exist among ``refs`` (canonical run refs), as the repro logic sees them."""

@@ -23,6 +23,7 @@ from lineagegraph.graph.results import (
     LineageResult,
     Page,
 )
+from lineagegraph.graph.statements import write_rows
 from lineagegraph.models import IngestEvent
 from lineagegraph.refs import ARTIFACT_KINDS, NodeKind, parse_ref
 
@@ -63,12 +64,7 @@ class GraphStore:
             return session.execute_read(work, self.catalog, *args)
 
     def _write(self, key: str, **params: Any) -> list[dict[str, Any]]:
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            return tx.run(self.catalog[key].text, params).data()
-
-        with self.driver.session(database=self.database) as session:
-            rows: list[dict[str, Any]] = session.execute_write(work)
-        return rows
+        return write_rows(self.driver, self.database, self.catalog[key].text, params)
 
     # --- writes ------------------------------------------------------------------------------
     def apply_events(self, events: Sequence[IngestEvent]) -> list[EventResult]:
