@@ -15,7 +15,7 @@ from minio import Minio
 
 from lineagegraph.blob_protocol import BeginUpload, BlobBusy
 from lineagegraph.blobs.claims import put_tombstone, remove_key
-from lineagegraph.blobs.gc import references_from
+from lineagegraph.blobs.gc import TIMESTAMP_RESOLUTION, collect_garbage, references_from
 from lineagegraph.blobs.keys import CLAIM_PREFIX, blob_key
 from lineagegraph.blobs.store import BlobStore
 from lineagegraph.config import Settings
@@ -50,7 +50,7 @@ def _files(tmp_path: Path, count: int, size: int = 2000) -> list[tuple[Path, str
 
 
 def _age_past_grace() -> None:
-    time.sleep(GRACE.total_seconds() + 0.3)
+    time.sleep((GRACE + TIMESTAMP_RESOLUTION).total_seconds() + 0.3)
 
 
 def test_dry_run_lists_then_the_real_run_removes(store: BlobStore, s3: Minio, tmp_path: Path):
@@ -87,6 +87,25 @@ def test_dry_run_lists_then_the_real_run_removes(store: BlobStore, s3: Minio, tm
     assert pending_uploads(s3, store.bucket) == []
     assert store.stat(kept_digest) is not None
     assert keys(s3, store.bucket, "tombstones/") == []
+
+
+def test_a_listing_floored_to_the_second_does_not_age_a_blob(store: BlobStore, tmp_path: Path):
+    """versitygw lists LastModified in whole seconds: a blob listed at 12:00:00 may have landed
+    at 12:00:00.9. Collected 0.9 s after the listed time plus the grace, it may be younger than
+    the grace, so it stays."""
+    ((path, digest),) = _files(tmp_path, 1)
+    with Transfers(store) as transfers:
+        transfers.upload(path)
+    listed = store.client.stat_object(store.bucket, blob_key(digest)).last_modified
+    assert listed is not None
+    assert listed.microsecond == 0
+    almost = listed + GRACE + timedelta(milliseconds=900)
+    report = collect_garbage(store.client, store.bucket, references_from([]), GRACE, now=almost)
+    assert report.removed == []
+    assert report.kept_recent == 1
+    later = listed + GRACE + TIMESTAMP_RESOLUTION + timedelta(milliseconds=100)
+    report = collect_garbage(store.client, store.bucket, references_from([]), GRACE, now=later)
+    assert [b.digest for b in report.removed] == [digest]
 
 
 def test_a_recent_claim_protects_an_unreferenced_blob(store: BlobStore, tmp_path: Path):

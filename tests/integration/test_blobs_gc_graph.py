@@ -16,6 +16,7 @@ import neo4j
 import pytest
 from minio import Minio
 
+from lineagegraph.blobs.gc import TIMESTAMP_RESOLUTION
 from lineagegraph.blobs.references import graph_references, referenced_digests
 from lineagegraph.blobs.store import BlobStore
 from lineagegraph.cli.main import main as lineage_main
@@ -110,7 +111,7 @@ def test_lineage_gc_keeps_every_blob_the_graph_references(
         settings.s3_bucket,
         [by_digest, by_uri, pending, garbage],
     ) == {by_digest, by_uri, pending}
-    time.sleep(GRACE.total_seconds() + 0.3)
+    time.sleep((GRACE + TIMESTAMP_RESOLUTION).total_seconds() + 0.3)
     _env(monkeypatch, settings)
 
     argv = ["gc", "--older-than", "1s", "--allow-short-grace"]
@@ -143,7 +144,7 @@ def test_registrations_racing_collections_never_lose_a_registered_blob(
     artifact the graph reports AVAILABLE keeps its blob; a registration that lost the race is
     PENDING (its blob was gone), never AVAILABLE without bytes."""
     digests = _upload(store, tmp_path, 24, seed=400)
-    time.sleep(GRACE.total_seconds() + 0.3)
+    time.sleep((GRACE + TIMESTAMP_RESOLUTION).total_seconds() + 0.3)
     referenced = graph_references(clean_graph, settings.neo4j_database, catalog, store.bucket)
     done = threading.Event()
     statuses: dict[str, str] = {}

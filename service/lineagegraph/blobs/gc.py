@@ -5,7 +5,8 @@ tombstone is down (the protocol in claims.py): older than the cutoff, no claim s
 (no upload or dedup hit in the grace window), and ``referenced`` (the graph: any artifact node,
 PENDING included, with this digest) does not name it. ``dry_run`` lists and changes nothing.
 Ages are the S3 server's LastModified against this machine's clock: keep ``older_than`` well above
-any clock skew (the CLI's default is 24 h).
+any clock skew (the CLI's default is 24 h). Listings may floor LastModified to whole seconds
+(versitygw does), so an object counts as old only when it is old by one more second than asked.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ log = logging.getLogger("lineagegraph.blobs.gc")
 References = Callable[[Collection[str]], Collection[str]]
 BATCH = 1000
 STALE_TOMBSTONE = timedelta(hours=1)  # a run holds one for milliseconds; older ones are crashes
+# S3 listings may floor LastModified to the second; a timestamp means "at most this much later"
+TIMESTAMP_RESOLUTION = timedelta(seconds=1)
 
 
 def references_from(digests: Iterable[str]) -> References:
@@ -94,7 +97,7 @@ def collect_garbage(
 ) -> GcReport:
     if older_than < timedelta(0):
         raise ValueError("older_than must be >= 0")
-    cutoff = (now or datetime.now(UTC)) - older_than
+    cutoff = (now or datetime.now(UTC)) - older_than - TIMESTAMP_RESOLUTION
     report = GcReport(dry_run=dry_run, cutoff=cutoff)
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
 
