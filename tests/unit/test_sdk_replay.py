@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from lineagegraph.cli.main import main as lineage_main
 from lineagegraph.config import load_settings
@@ -117,20 +117,39 @@ def test_the_cli_reports_and_exits_nonzero_while_events_remain(tmp_path, capsys)
     assert pending_in_spool(spool) == (1, 1)
 
 
-def test_a_torn_tail_is_dropped_and_everything_before_it_replayed(tmp_path, caplog):
-    spool = tmp_path / "spool"
+# A training process whose service never answers: ten steps are spooled, the last record is cut
+# short as by a crash mid-write, and the process dies (SIGKILL) with nothing acknowledged.
+TORN = textwrap.dedent(
+    """
+    import os, signal, sys
+    from lineagegraph.sdk.spool import frame
+    from lineagegraph.sdk.testing import FakeService, client_for
     service = FakeService()
-    writer = client_for(service, spool, handle_sigterm=False)
     service.hold()
-    run = writer.start_run("torn", code=False, environment=False, hardware=False)
+    client = client_for(service, sys.argv[1], handle_sigterm=False)
+    run = client.start_run("torn", code=False, environment=False, hardware=False)
     for step in range(10):
         run.log_metrics({"loss": float(step)})
-    path = writer._sender.active.path
-    os.write(writer._sender.active.fd, frame(b'{"event_id":"cut-short"}')[:-5])
-    # simulate the process dying: drop its lock without acknowledging anything
-    writer._sender.active.close()
-    writer._sender = None
-    service.release()
+    print(client._sender.active.path, flush=True)
+    os.write(client._sender.active.fd, frame(b'{"event_id":"cut-short"}')[:-5])
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_a_torn_tail_is_dropped_and_everything_before_it_replayed(tmp_path, caplog):
+    spool = tmp_path / "spool"
+    done = subprocess.run(
+        [sys.executable, "-c", TORN, str(spool)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == -9, done.stderr
+    path = Path(done.stdout.strip())
+    assert path.exists()
+    service = FakeService()
     reader = client_for(service, spool, handle_sigterm=False)
     try:
         assert reader.flush(10) == 0
