@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     spool_max_bytes: int = Field(512 * 1024**2, ge=1024)
     flush_interval_seconds: float = Field(0.5, gt=0)
     image_digest: str | None = None
+    # Uploads remember each file's SHA-256 by (device, inode, size, mtime, ctime), so an
+    # unchanged file is not hashed again (sdk/_digest_cache.py); default beside the spool.
+    digest_cache: bool = True
+    digest_cache_path: Path | None = None
 
     @model_validator(mode="after")
     def _auth_off_only_on_loopback(self) -> Settings:

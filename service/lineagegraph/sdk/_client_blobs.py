@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from lineagegraph.blob_protocol import BlobInfo, DownloadTicket, normalize_digest
-from lineagegraph.errors import BadInput
+from lineagegraph.errors import BadInput, ConfigError
+from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._download import DownloadResult
 from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
 from lineagegraph.sdk._service import BlobService
@@ -25,10 +26,28 @@ from lineagegraph.sdk._upload import UploadResult
 _DIGEST = re.compile(r"^(sha256:)?[0-9a-fA-F]{64}$")
 
 
+def configured_digest_cache() -> DigestCache | None:
+    """The digest cache the environment's settings ask for (``LINEAGE_DIGEST_CACHE``,
+    ``LINEAGE_DIGEST_CACHE_PATH``, else beside ``LINEAGE_SPOOL_DIR``); None when off."""
+    from lineagegraph.config import load_settings
+
+    try:
+        return DigestCache.from_settings(load_settings())
+    except ConfigError:
+        return None
+
+
 class ClientBlobs:
-    def __init__(self, service: BlobService, *, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        service: BlobService,
+        *,
+        concurrency: int = 4,
+        digest_cache: DigestCache | bool = True,  # True: as configured; False: none
+    ) -> None:
         self.service = service
         self.concurrency = concurrency
+        self._digest_cache = digest_cache
         self._transfers: Transfers | None = None
         self._lock = threading.Lock()
         self.last_upload: UploadResult | None = None
@@ -40,7 +59,17 @@ class ClientBlobs:
     def transfers(self) -> Transfers:
         with self._lock:
             if self._transfers is None:
-                self._transfers = Transfers(self.service, concurrency=self.concurrency)
+                chosen = self._digest_cache
+                cache = (
+                    chosen
+                    if isinstance(chosen, DigestCache)
+                    else configured_digest_cache()
+                    if chosen
+                    else None
+                )
+                self._transfers = Transfers(
+                    self.service, concurrency=self.concurrency, digest_cache=cache
+                )
             return self._transfers
 
     def upload(self, path: Path, media_type: str | None, declared: str | None) -> BlobInfo:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import stat
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -67,6 +69,54 @@ def sha256_file(path: str | os.PathLike[str], progress: Progress | None = None) 
             if progress is not None:
                 progress(n)
     return f"sha256:{hasher.hexdigest()}", count
+
+
+def sha256_and_part_crcs(
+    path: str | os.PathLike[str], part_size: int | None, progress: Progress | None = None
+) -> tuple[str, int, list[int]]:
+    """One read of the file: (``sha256:<hex>``, bytes read, CRC32 of each ``part_size`` range).
+
+    The CRC32s (what S3 checks on each multipart part) are computed in a helper thread from the
+    same blocks while this thread hashes (hashlib and zlib release the GIL on large buffers), so
+    a multipart upload needs no second read per part before sending it. ``part_size`` None:
+    SHA-256 only.
+    """
+    if part_size is None:
+        digest, count = sha256_file(path, progress)
+        return digest, count, []
+    hasher, count = hashlib.sha256(), 0
+    crcs: list[int] = []
+    blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+
+    def crc_worker() -> None:
+        crc, filled = 0, 0
+        while (block := blocks.get()) is not None:
+            view, start = memoryview(block), 0
+            while start < len(view):
+                take = min(part_size - filled, len(view) - start)
+                crc = zlib.crc32(view[start : start + take], crc)
+                filled += take
+                start += take
+                if filled == part_size:
+                    crcs.append(crc)
+                    crc, filled = 0, 0
+        if filled:
+            crcs.append(crc)
+
+    worker = threading.Thread(target=crc_worker, name="lineage-crc", daemon=True)
+    worker.start()
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            while block := handle.read(HASH_CHUNK):
+                blocks.put(block)
+                hasher.update(block)
+                count += len(block)
+                if progress is not None:
+                    progress(len(block))
+    finally:
+        blocks.put(None)
+        worker.join()
+    return f"sha256:{hasher.hexdigest()}", count, crcs
 
 
 def crc32_range(path: str | os.PathLike[str], offset: int, length: int) -> tuple[int, int]:

@@ -22,6 +22,7 @@ from types import TracebackType
 import httpx
 
 from lineagegraph.blob_protocol import DownloadTicket, UploadLimits, normalize_digest
+from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._download import DownloadResult, check_target, download_ticket
 from lineagegraph.sdk._progress import PhaseStarter
 from lineagegraph.sdk._s3http import RetryPolicy, TransferStats, default_http_client
@@ -46,7 +47,10 @@ class Transfers:
         http: httpx.Client | None = None,
         concurrency: int = 4,
         retry: RetryPolicy | None = None,
+        digest_cache: DigestCache | None = None,
     ) -> None:
+        """``digest_cache``: skip the hash pass for a file it knows unchanged (None: always
+        hash; ``DigestCache.from_settings(settings)`` gives the configured one)."""
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.service = service
@@ -55,6 +59,7 @@ class Transfers:
         self._own_http = http is None
         self.http = http or default_http_client(concurrency)
         self.stats = TransferStats()
+        self.digest_cache = digest_cache
         self._limits: UploadLimits | None = None
 
     def limits(self) -> UploadLimits:
@@ -80,6 +85,7 @@ class Transfers:
             policy=self.retry,
             concurrency=self.concurrency,
             phases=phases,
+            digest_cache=self.digest_cache,
         )
         self._count(result.stats)
         return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from pathlib import Path
 import httpx
 
 from lineagegraph.blob_protocol import (
+    MAX_PART_SIZE,
+    MAX_PARTS,
+    MIN_PART_SIZE,
     BeginUpload,
     BlobInfo,
     BlobTooLarge,
@@ -31,7 +35,13 @@ from lineagegraph.blob_protocol import (
     normalize_digest,
 )
 from lineagegraph.errors import BadInput
-from lineagegraph.sdk._hashing import crc32_range, input_file_size, iter_range, sha256_file
+from lineagegraph.sdk._digest_cache import DigestCache, FileKey
+from lineagegraph.sdk._hashing import (
+    crc32_range,
+    input_file_size,
+    iter_range,
+    sha256_and_part_crcs,
+)
 from lineagegraph.sdk._progress import PhaseStarter, Progress
 from lineagegraph.sdk._s3http import (
     Expired,
@@ -64,6 +74,47 @@ class _Job:
     concurrency: int
     stats: TransferStats
     progress: Progress | None
+    part_size: int | None = None  # the part size ``crcs`` were computed for
+    crcs: tuple[int, ...] = ()
+
+
+def expected_part_size(size: int, limits: UploadLimits) -> int | None:
+    """The part size the service will plan for ``size`` (as blobs/uploads.py computes it), or
+    None for a single PUT: the hash pass computes part CRC32s for it in the same read."""
+    if size < min(limits.multipart_threshold, MAX_PART_SIZE):
+        return None
+    needed = -(-size // MAX_PARTS)
+    mib = 1024**2
+    part = max(limits.multipart_part_size, MIN_PART_SIZE, -(-needed // mib) * mib)
+    return min(part, MAX_PART_SIZE)
+
+
+def _digest_of(
+    where: Path,
+    size: int,
+    limits: UploadLimits,
+    cache: DigestCache | None,
+    phases: PhaseStarter | None,
+) -> tuple[str, int | None, list[int]]:
+    """(digest, part size of the CRCs, CRCs): from the digest cache when it knows this exact
+    file version (then no pass at all), else one read computing SHA-256 and part CRC32s."""
+    before = where.stat()
+    key = FileKey.of(before)
+    if cache is not None and (known := cache.get(key)) is not None:
+        if phases is not None:
+            phases("hash", size)(size)
+        return known, None, []
+    started = time.time_ns()
+    part_size = expected_part_size(size, limits)
+    digest, hashed, crcs = sha256_and_part_crcs(
+        where, part_size, phases("hash", size) if phases else None
+    )
+    after = where.stat()
+    if hashed != size or FileKey.of(after) != key:
+        raise BadInput(f"{where} changed while being read: try again", field="path")
+    if cache is not None:
+        cache.put(key, digest, hashed_from_ns=started)
+    return digest, part_size, crcs
 
 
 def upload_file(
@@ -77,14 +128,13 @@ def upload_file(
     policy: RetryPolicy,
     concurrency: int,
     phases: PhaseStarter | None = None,
+    digest_cache: DigestCache | None = None,
 ) -> UploadResult:
     where = Path(path)
     size = input_file_size(where)
     if size > limits.max_artifact_size:  # before reading a byte of it
         raise BlobTooLarge(size, limits.max_artifact_size)
-    digest, hashed = sha256_file(where, phases("hash", size) if phases else None)
-    if hashed != size:
-        raise BadInput(f"{where} changed size while being read: try again", field="path")
+    digest, crc_part_size, crcs = _digest_of(where, size, limits, digest_cache, phases)
     if expected_digest is not None and normalize_digest(expected_digest) != digest:
         raise DigestMismatch(
             f"{where} hashes to {digest}, not the declared {normalize_digest(expected_digest)}; "
@@ -92,7 +142,20 @@ def upload_file(
             actual=digest,
         )
     stats = TransferStats()
-    job = _Job(service, http, where, size, digest, media_type, policy, concurrency, stats, None)
+    job = _Job(
+        service,
+        http,
+        where,
+        size,
+        digest,
+        media_type,
+        policy,
+        concurrency,
+        stats,
+        None,
+        crc_part_size,
+        tuple(crcs),
+    )
     svc = service
     for round_ in range(2):
         plan = call_service(
@@ -226,9 +289,12 @@ def _send_part(
     assert plan.part_size is not None
     offset = (number - 1) * plan.part_size
     length = max(0, min(plan.part_size, job.size - offset))
-    crc, got = crc32_range(job.path, offset, length)
-    if got != length:
-        raise BadInput(f"{job.path} got shorter while uploading: try again", field="path")
+    if job.part_size == plan.part_size and number <= len(job.crcs):
+        crc = job.crcs[number - 1]  # from the hash pass: no second read
+    else:
+        crc, got = crc32_range(job.path, offset, length)
+        if got != length:
+            raise BadInput(f"{job.path} got shorter while uploading: try again", field="path")
     checksum = base64.b64encode(crc.to_bytes(4, "big")).decode()
     if stored is not None and stored.size == length and stored.crc32 == checksum:
         job.stats.add(parts_reused=1)
