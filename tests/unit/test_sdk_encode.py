@@ -21,6 +21,7 @@ from lineagegraph.sdk.encode import (
     metrics_payload,
     metrics_record,
     metrics_record_id,
+    metrics_record_v2,
 )
 from lineagegraph.sdk.sender import event_id_of
 
@@ -36,7 +37,16 @@ def via_record(event_id, run_id, step, values):
     return metrics_json(record)
 
 
-ENCODERS = pytest.mark.parametrize("encode", [metrics_payload, via_record])
+def via_record_v2(event_id, run_id, step, values):
+    """The record the training loop writes: one pack of a Struct cached per key set."""
+    record = metrics_record_v2(event_id, run_id, step, values)
+    # ids as the client makes them (prefix + hex counter) take the N layout, others the M one
+    assert record[:1] == (b"M" if event_id in ("e-01", "run") else b"N")
+    assert metrics_record_id(record) == event_id == event_id_of(record)
+    return metrics_json(record)
+
+
+ENCODERS = pytest.mark.parametrize("encode", [metrics_payload, via_record, via_record_v2])
 
 
 @ENCODERS
@@ -53,12 +63,43 @@ def test_fast_path_round_trips_through_the_event_model(encode, values, step):
     IngestBatch.model_validate({"events": [json.loads(payload)]})
 
 
+@pytest.mark.parametrize("event_id", ["e-1", "0123456789abcdef0123-ff3a", "x-0", "e-01", "run"])
 @given(st.dictionaries(names, numbers, min_size=1, max_size=8), st.integers(0, 2**40))
-def test_the_binary_record_becomes_the_same_json(values, step):
-    direct = json.loads(metrics_payload("e-1", RUN, step, values))
-    recorded = json.loads(via_record("e-1", RUN, step, values))
-    assert abs(recorded.pop("time") - direct.pop("time")) < 60
-    assert recorded == direct or json.dumps(recorded) == json.dumps(direct)  # NaN != NaN
+def test_the_binary_records_become_the_same_json(event_id, values, step):
+    direct = json.loads(metrics_payload(event_id, RUN, step, values))
+    moment = direct.pop("time")
+    for via in (via_record, via_record_v2):
+        recorded = json.loads(via(event_id, RUN, step, values))
+        assert abs(recorded.pop("time") - moment) < 60
+        assert recorded == direct or json.dumps(recorded) == json.dumps(direct)  # NaN != NaN
+
+
+def test_the_training_loop_writes_the_reference_record(tmp_path):
+    """Run.log_metrics (the hand-inlined hot path) spools exactly what metrics_record_v2 makes."""
+    from lineagegraph.sdk.spool import scan
+    from lineagegraph.sdk.testing import FakeService, client_for
+
+    service = FakeService()
+    service.hold()
+    client = client_for(service, tmp_path, handle_sigterm=False)
+    try:
+        run = client.start_run("shape", code=False, environment=False, hardware=False)
+        values = {"loss": 0.5, "n": np.int64(3), "bad": math.nan}
+        run.log_metrics(values, step=7)
+        run.log_metrics({"loss": 0.25}, step=8)
+        records = [p for _, p in scan(client._sender.active.path).records if p[:1] == b"N"]
+        assert len(records) == 2
+        for record, (step, vals) in zip(records, [(7, values), (8, {"loss": 0.25})], strict=True):
+            event_id = metrics_record_id(record)
+            expected = json.loads(
+                metrics_json(metrics_record_v2(event_id, run._run_id, step, vals))
+            )
+            got = json.loads(metrics_json(record))
+            assert abs(got.pop("time") - expected.pop("time")) < 60
+            assert json.dumps(got) == json.dumps(expected)
+    finally:
+        service.release()
+        client.close(5)
 
 
 @ENCODERS
@@ -87,7 +128,7 @@ def test_numpy_and_decimal_scalars_are_numbers(encode):
         ({3: 1.0}, "values"),
     ],
 )
-@pytest.mark.parametrize("encode", [metrics_payload, metrics_record])
+@pytest.mark.parametrize("encode", [metrics_payload, metrics_record, metrics_record_v2])
 def test_bad_metrics_name_the_field(encode, values, field):
     with pytest.raises(BadInput) as excinfo:
         encode("e", RUN, 0, values)

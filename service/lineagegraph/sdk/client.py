@@ -45,9 +45,11 @@ from lineagegraph.sdk import lifecycle, provenance
 from lineagegraph.sdk._client_blobs import ClientBlobs
 from lineagegraph.sdk._diffs import DiffUploads, pending_diffs
 from lineagegraph.sdk._download import DownloadResult
+from lineagegraph.sdk._sendproc import ProcessSender
+from lineagegraph.sdk._sendproc import supported as sendproc_supported
 from lineagegraph.sdk._service import BlobService
 from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
-from lineagegraph.sdk.encode import Dep, build, event_payload, metrics_record
+from lineagegraph.sdk.encode import Dep, build, event_payload
 from lineagegraph.sdk.jsonable import to_json_object
 from lineagegraph.sdk.reads import Impact, Querier, RunHandle, fetch_impact
 from lineagegraph.sdk.reproduce import reproduction_tags
@@ -92,12 +94,16 @@ class Client:
         retry_initial: float = 0.2,
         retry_max: float = 30.0,
         blobs: BlobService | bool | None = None,
+        sender_process: bool | None = None,
     ) -> None:
         """``url``/``token`` default to the settings (LINEAGE_URL / LINEAGE_TOKEN). Unsent events
         of earlier processes found in the spool are replayed unless ``replay=False``; failed
         requests are retried after ``retry_initial`` seconds, doubling up to ``retry_max``.
         ``blobs``: where ``path=`` files are uploaded (default: the service's blob protocol when
-        the client talks HTTP itself; False keeps them as local ``file://`` references)."""
+        the client talks HTTP itself; False keeps them as local ``file://`` references).
+        ``sender_process``: send from a separate process that tails the spool (default when
+        the client talks HTTP itself, on Linux), or from a thread of this process (False; always
+        so with an injected ``transport``)."""
         updates: dict[str, Any] = {}
         if url is not None:
             updates["url"] = url
@@ -114,6 +120,14 @@ class Client:
         else:
             self._transport = transport
         self.flush_at_exit = flush_at_exit
+        own_http = transport is None
+        if sender_process and not own_http:
+            raise BadInput(
+                "sender_process needs the client's own HTTP transport", field="transport"
+            )
+        self._sender_process = (own_http if sender_process is None else sender_process) and (
+            sendproc_supported()
+        )
         self._backoff = (retry_initial, retry_max)
         self._errors: list[EventError] = []
         self._unreported: deque[str] = deque()
@@ -140,20 +154,45 @@ class Client:
         self._ids = itertools.count()
         self._id_prefix = secrets.token_hex(10) + "-"
         self._spool = Spool(Path(self.settings.spool_dir), self.settings.spool_max_bytes)
-        self._sender: Sender | None = Sender(
-            self._transport,
-            self._spool,
-            active=self._spool.new_segment(),
-            max_batch=self.settings.max_batch_size,
-            max_request_bytes=self.settings.max_request_bytes,
-            flush_interval=self.settings.flush_interval_seconds,
-            on_error=self._on_error,
-            on_assigned=self._on_assigned,
-            on_warning=self._unreported.append,  # a LineageWarning at the next call
-            rotate_bytes=min(64 * 1024**2, max(self.settings.spool_max_bytes // 4, 4096)),
-            claim=claim,
-            backoff=Backoff(*self._backoff),
-        )
+        rotate_bytes = min(64 * 1024**2, max(self.settings.spool_max_bytes // 4, 4096))
+        active = self._spool.new_segment()
+        if self._sender_process:
+            self._sender: Sender | ProcessSender | None = ProcessSender(
+                self._spool,
+                active=active,
+                config={
+                    "url": self.settings.url,
+                    "token": secret(self.settings.token),
+                    "spool_dir": str(self._spool.directory),
+                    "spool_max_bytes": self._spool.max_bytes,
+                    "max_batch": self.settings.max_batch_size,
+                    "max_request_bytes": self.settings.max_request_bytes,
+                    "flush_interval": self.settings.flush_interval_seconds,
+                    "backoff": list(self._backoff),
+                    "claim": claim,
+                    "linger": 30.0,
+                },
+                max_batch=self.settings.max_batch_size,
+                rotate_bytes=rotate_bytes,
+                on_error=self._on_error,
+                on_assigned=self._on_assigned,
+                on_warning=self._unreported.append,
+            )
+        else:
+            self._sender = Sender(
+                self._transport,
+                self._spool,
+                active=active,
+                max_batch=self.settings.max_batch_size,
+                max_request_bytes=self.settings.max_request_bytes,
+                flush_interval=self.settings.flush_interval_seconds,
+                on_error=self._on_error,
+                on_assigned=self._on_assigned,
+                on_warning=self._unreported.append,  # a LineageWarning at the next call
+                rotate_bytes=rotate_bytes,
+                claim=claim,
+                backoff=Backoff(*self._backoff),
+            )
         self._sender.start()
 
     def _after_fork_in_child(self) -> None:
@@ -161,7 +200,7 @@ class Client:
         if sender is not None:  # the parent's files and thread are not ours
             sender.detach()
 
-    def _pipeline(self) -> Sender:
+    def _pipeline(self) -> Sender | ProcessSender:
         sender = self._sender
         if sender is None:
             if self._closed:
@@ -181,7 +220,7 @@ class Client:
             self._drop("the spool is full")
             return
         try:
-            sender.enqueue(event_id, framed, payload)
+            sender.enqueue(framed)
         except OSError as exc:  # disk full or gone: report, never crash training
             self._drop(f"the spool could not be written ({exc})")
         if lifecycle.deferred_sigterm is not None:
@@ -208,31 +247,6 @@ class Client:
                 "one request may carry; store large content as an artifact"
             )
         self._append(str(getattr(event, "event_id")), payload, droppable=False)  # noqa: B009
-
-    def _log_metrics(self, run_id: str, step: int, values: Mapping[str, object]) -> None:
-        """``_append`` of a metrics record, inlined: the training loop's path, run with cold
-        caches between steps, where every Python call level costs microseconds."""
-        if self._unreported:
-            self._report()
-        sender = self._sender
-        if sender is None:
-            sender = self._pipeline()
-        event_id = f"{self._id_prefix}{next(self._ids):x}"
-        payload = metrics_record(event_id, run_id, step, values)
-        framed = frame(payload)
-        active = sender.active
-        if (
-            sender.others_bytes + (active.end if active is not None else 0) + len(framed)
-            > self._spool.max_bytes
-        ):
-            self._drop("the spool is full")
-            return
-        try:
-            sender.enqueue(event_id, framed, payload)
-        except OSError as exc:  # disk full or gone: report, never crash training
-            self._drop(f"the spool could not be written ({exc})")
-        if lifecycle.deferred_sigterm is not None:
-            lifecycle.run_deferred()
 
     @staticmethod
     def _deps(pending: Artifact | None, path: Sequence[str | int]) -> list[Dep]:

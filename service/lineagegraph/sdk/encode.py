@@ -178,7 +178,85 @@ def metrics_record(event_id: str, run_id: str, step: int, values: Mapping[str, o
     )
 
 
+# --- the binary metrics record, layout 2 (spool prefix ``N``, what the training loop writes) ---
+# b"N" <u8 len(id prefix)> <id prefix> <36 bytes run id> <u16 n> <u32 len(keys)> <keys JSON list>
+#   -- a constant per (process, run, key set), packed once --
+# <u64 counter> <f64 time> <u64 step> <n f64 values>
+# The event id is the id prefix followed by the counter in lowercase hex, so the whole record is
+# one ``struct.pack`` of a cached ``Struct`` (``metrics_shape``).
+_N_COUNTER = struct.Struct("<Q")
+_N_TAIL = struct.Struct("<QdQ")
+
+
+class MetricsShape:
+    """What one (process, run, key set) needs to make records: a Struct and its constant head."""
+
+    __slots__ = ("const", "n", "pack")
+
+    def __init__(self, id_prefix: str, run_id: str, keys: tuple[str, ...]) -> None:
+        prefix = id_prefix.encode()
+        if len(prefix) > 255 or len(run_id) != 36:
+            raise ValueError("event id prefix over 255 bytes or run id not a UUID string")
+        self.const = b"".join(
+            (b"N", bytes((len(prefix),)), prefix, run_id.encode(), _head_of(keys))
+        )
+        self.n = len(keys)
+        self.pack = struct.Struct(f"<{len(self.const)}sQdQ{len(keys)}d").pack
+
+
+def metric_numbers(keys: tuple[object, ...], values: Sequence[object]) -> list[float]:
+    """The values as floats (BadInput naming the first one that is not a number)."""
+    numbers: list[Any] = list(values)
+    for i, value in enumerate(numbers):
+        if type(value) is not float:
+            key = keys[i]
+            numbers[i] = _number(key if isinstance(key, str) else str(key), value)
+    return numbers
+
+
+def check_metrics(values: object) -> tuple[object, ...]:
+    if (type(values) is not dict and not isinstance(values, Mapping)) or not values:
+        raise BadInput("log_metrics needs a non-empty dict of name -> number", field="values")
+    return tuple(values)
+
+
+def _split_id(event_id: str) -> tuple[str, int] | None:
+    """``prefix`` + lowercase hex counter, as the client makes them; None for other ids."""
+    head = event_id.rstrip("0123456789abcdef")
+    digits = event_id[len(head) :]
+    if not digits or (len(digits) > 1 and digits[0] == "0") or len(digits) > 16:
+        return None
+    return head, int(digits, 16)
+
+
+def metrics_record_v2(event_id: str, run_id: str, step: int, values: Mapping[str, object]) -> bytes:
+    """The ``N`` record the training loop writes (the reference the hot path is tested against);
+    an id that is not ``prefix + hex counter`` falls back to the ``M`` record."""
+    keys = check_metrics(values)
+    split = _split_id(event_id)
+    if split is None:
+        return metrics_record(event_id, run_id, step, values)
+    numbers = metric_numbers(keys, list(values.values()))
+    shape = MetricsShape(split[0], run_id, keys)  # type: ignore[arg-type]
+    return shape.pack(shape.const, split[1], time.time(), step, *numbers)
+
+
+def _v2_parts(record: bytes) -> tuple[str, str, int, bytes, int]:
+    """(id prefix, run id, count, keys blob, offset of the counter) of an ``N`` record."""
+    size = record[1]
+    at = 2 + size
+    prefix = record[2:at].decode()
+    run_id = record[at : at + 36].decode()
+    at += 36
+    count, blob_len = _M_KEYS.unpack_from(record, at)
+    at += _M_KEYS.size
+    return prefix, run_id, count, record[at : at + blob_len], at + blob_len
+
+
 def metrics_record_id(record: bytes) -> str:
+    if record[:1] == b"N":
+        prefix, _, _, _, at = _v2_parts(record)
+        return f"{prefix}{_N_COUNTER.unpack_from(record, at)[0]:x}"
     size = record[1 + _M_HEAD.size - 1]
     start = 1 + _M_HEAD.size
     return record[start : start + size].decode()
@@ -186,16 +264,22 @@ def metrics_record_id(record: bytes) -> str:
 
 def metrics_json(record: bytes) -> bytes:
     """The JSON of a binary metrics record, exactly what ``metrics_payload`` would have made."""
-    moment, step, size = _M_HEAD.unpack_from(record, 1)
-    at = 1 + _M_HEAD.size
-    event_id = record[at : at + size].decode()
-    at += size
-    run_id = record[at : at + 36].decode()
-    at += 36
-    count, blob_len = _M_KEYS.unpack_from(record, at)
-    at += _M_KEYS.size
-    blob = record[at : at + blob_len]
-    at += blob_len
+    if record[:1] == b"N":
+        prefix, run_id, count, blob, at = _v2_parts(record)
+        counter, moment, step = _N_TAIL.unpack_from(record, at)
+        event_id = f"{prefix}{counter:x}"
+        at += _N_TAIL.size
+    else:
+        moment, step, size = _M_HEAD.unpack_from(record, 1)
+        at = 1 + _M_HEAD.size
+        event_id = record[at : at + size].decode()
+        at += size
+        run_id = record[at : at + 36].decode()
+        at += 36
+        count, blob_len = _M_KEYS.unpack_from(record, at)
+        at += _M_KEYS.size
+        blob = record[at : at + blob_len]
+        at += blob_len
     keys = _keys_json.get(blob)
     if keys is None:
         keys = [json.dumps(key) for key in json.loads(blob)]

@@ -58,7 +58,7 @@ class EventError:
 
 
 def event_id_of(payload: bytes) -> str:
-    if payload[:1] == b"M":
+    if payload[:1] in (b"M", b"N"):
         return metrics_record_id(payload)
     start = payload.find(b'"event_id":"')
     if start >= 0:
@@ -68,7 +68,7 @@ def event_id_of(payload: bytes) -> str:
 
 
 def _event_json(payload: bytes) -> bytes:
-    if payload[:1] == b"M":
+    if payload[:1] in (b"M", b"N"):
         return metrics_json(payload)
     if payload[:1] == b"D":
         return json.dumps(json.loads(payload[1:])["event"]).encode()
@@ -112,6 +112,7 @@ class Sender:
         backoff: Backoff | None = None,
         rotate_bytes: int = 64 * 1024**2,
         claim: bool = True,
+        owns_active: bool = True,
     ) -> None:
         self.transport = transport
         self.spool = spool
@@ -125,9 +126,10 @@ class Sender:
         self.backoff = backoff or Backoff()
         self.rotate_bytes = rotate_bytes
         self.claim = claim
+        self.owns_active = owns_active  # False in a sender process: the parent writes, rotates
         self.others_bytes = 0  # spool bytes outside the active segment (refreshed each cycle)
         self.append_lock = threading.Lock()  # guards active segment writes + queue order
-        self.queue: deque[Item] = deque()
+        self.queue: deque[Item] = deque()  # read back from the active segment, not yet answered
         self.orphans: list[Segment] = []
         self.orphan_pending = 0
         self.busy_segments = 0
@@ -142,14 +144,15 @@ class Sender:
         self._thread: threading.Thread | None = None
 
     # --- called from training threads -------------------------------------------------------
-    def enqueue(self, event_id: str, framed: bytes, payload: bytes) -> None:
+    def enqueue(self, framed: bytes) -> None:
+        """Append one framed record to the active segment (the sender reads it back from
+        there: the file is the queue, in this thread or in a sender process)."""
         with self.append_lock:
             active = self.active
             assert active is not None, "enqueue needs an active segment"
-            end = active.append(framed)
-            self.queue.append((end, event_id, payload))
-        if len(self.queue) == self.max_batch:  # a full batch: send now, not at the interval
-            self._wake.set()
+            active.append(framed)
+        if len(active.offsets) == self.max_batch:  # a full batch: send now, not at the interval
+            self.nudge()
 
     def spool_full(self, extra: int) -> bool:
         active = self.active
@@ -157,7 +160,8 @@ class Sender:
         return used + extra > self.spool.max_bytes
 
     def pending(self) -> int:
-        return len(self.queue) + self.orphan_pending
+        active = self.active
+        return (len(active.offsets) if active is not None else 0) + self.orphan_pending
 
     def nudge(self) -> None:
         """Send what is queued now rather than at the next interval."""
@@ -196,7 +200,9 @@ class Sender:
             with self.append_lock, contextlib.suppress(OSError):
                 self.active.sync()
                 self.active.save_ack()
-                if self.active.ack.offset >= self.active.end and not self.alive():
+                if not self.owns_active:
+                    self.active.close()  # a sender process: its parent decides about the file
+                elif self.active.ack.offset >= self.active.end and not self.alive():
                     self.active.remove()  # everything answered: leave nothing behind
                 else:
                     self.active.close()
@@ -279,16 +285,32 @@ class Sender:
         done = self._send(items, segment)
         self.orphan_pending -= done
 
+    def _tail(self, active: ActiveSegment) -> None:
+        """Read what was appended to the active segment since the last look into ``queue``."""
+        room = self.max_batch - len(self.queue)
+        if room <= 0 or active.fd < 0:
+            return
+        found = scan(active.path, active.read_to, limit=room)
+        if found.corrupt_at is not None:
+            log.error("lineagegraph: the active spool segment %s is damaged", active.path)
+        self.queue.extend((end, event_id_of(payload), payload) for end, payload in found.records)
+        if found.records:
+            active.read_to = found.valid_end
+
     def _send_queue_batch(self) -> bool:
+        active = self.active
+        if active is None:
+            return False
+        self._tail(active)
         if not self.queue:
             return False
-        active = self.active
-        assert active is not None
         items = [self.queue[i] for i in range(min(len(self.queue), self.max_batch))]
-        active.sync()  # group commit: one fdatasync for everything written so far
+        active.sync(items[-1][0])  # group commit: one fdatasync for everything to be sent
         done = self._send(items, active)
         for _ in range(done):
             self.queue.popleft()
+        if done:
+            active.acked(active.ack.offset)
         self._notify()
         self._maybe_rotate()
         return done > 0
@@ -349,7 +371,7 @@ class Sender:
         self, payload: bytes, ack: AckState, in_batch: list[str]
     ) -> tuple[bytes, bool] | EventResult | None:
         lead = payload[:1]
-        if lead == b"M":
+        if lead == b"N" or lead == b"M":
             return metrics_json(payload), False
         if lead == b"{":
             return payload, False
@@ -382,6 +404,7 @@ class Sender:
                 return self._split(bodies, ids, exc.code, exc.message, exc.field)
             except TransientError as exc:
                 self.last_error = str(exc)
+                self._notify()  # a sender process reports the error to its parent
                 if str(exc).startswith("INTERNAL"):
                     internal_failures += 1
                     if internal_failures >= _INTERNAL_ATTEMPTS:
@@ -444,10 +467,10 @@ class Sender:
 
     def _maybe_rotate(self) -> None:
         active = self.active
-        if active is None or active.end < self.rotate_bytes or self.queue:
+        if active is None or not self.owns_active or active.end < self.rotate_bytes or self.queue:
             return
         with self.append_lock:
-            if self.queue or active.ack.offset < active.end:
+            if active.ack.offset < active.end:
                 return
             fresh = self.spool.new_segment()
             fresh.ack.assigned = dict(active.ack.assigned)

@@ -23,9 +23,9 @@ import logging
 import os
 import secrets
 import struct
-import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,17 +153,26 @@ class ActiveSegment(Segment):
 
     def __init__(self, path: Path, fd: int) -> None:
         super().__init__(path, fd, AckState())
-        self.lock = threading.Lock()
         self.synced = self.end
+        self.read_to = len(MAGIC)  # the sender has read the records up to here
+        #: ends of the records written by this process and not yet answered (its pending count)
+        self.offsets: deque[int] = deque()
 
     def append(self, framed: bytes) -> int:
-        """Write one framed record (caller holds ``lock``); returns the offset past it."""
+        """Write one framed record (the caller holds the sender's append lock)."""
         os.write(self.fd, framed)
         self.end += len(framed)
+        self.offsets.append(self.end)
         return self.end
 
-    def sync(self) -> None:
-        end = self.end
+    def acked(self, offset: int) -> None:
+        """Everything up to ``offset`` has a final answer: no longer pending."""
+        offsets = self.offsets
+        while offsets and offsets[0] <= offset:
+            offsets.popleft()
+
+    def sync(self, upto: int | None = None) -> None:
+        end = self.end if upto is None else upto
         if end > self.synced and self.fd >= 0:
             os.fdatasync(self.fd)
             self.synced = end
