@@ -253,7 +253,7 @@ def _commit_multipart(store: BlobStore, request: CommitUpload, upload_id: str) -
         if existing is not None:
             multipart.abort(client, bucket, key, upload_id)
             return blob_info(store, digest, existing, deduplicated=True)
-    actual, count = read_sha256(client, bucket, key, request.size)
+    actual, count = read_sha256(client, bucket, key)
     if actual != digest_hex(digest) or count != request.size:
         remove_quietly(client, bucket, key)
         raise DigestMismatch(

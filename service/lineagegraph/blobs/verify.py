@@ -13,8 +13,6 @@ import hashlib
 import logging
 import queue
 import threading
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -64,70 +62,9 @@ def head(client: Minio, bucket: str, key: str) -> ObjectState | None:
     return ObjectState(int(stat.size or 0), stat.last_modified, full, stat.content_type)
 
 
-READ_WORKERS = 3  # ranged GETs in flight while verifying one object
-RANGE_SIZE = 16 * 1024**2
-
-
-def read_sha256(client: Minio, bucket: str, key: str, size: int | None = None) -> tuple[str, int]:
-    """Read the object once; (hex SHA-256, bytes read).
-
-    With its ``size`` known and above one range, ``READ_WORKERS`` threads fetch consecutive
-    ranges (ranged GETs) while this thread feeds them, in order, to one SHA-256 (hashlib
-    releases the GIL on large blocks): the read costs about the hash time, not receive + hash.
-    Every range is asked If-Match the ETag seen first: an object replaced, shortened or removed
-    meanwhile gives the count -1, which no size matches, so the caller rejects it."""
-    if size is None or size <= RANGE_SIZE:
-        return _read_sha256_stream(client, bucket, key)
-    hasher, count = hashlib.sha256(), 0
-    starts = range(0, size, RANGE_SIZE)
-    # Every range must come from the same object version: If-Match its ETag.
-    etag = client.stat_object(bucket, key).etag
-    if not etag:
-        return _read_sha256_stream(client, bucket, key)
-    changed = threading.Event()
-
-    def fetch(start: int) -> bytes:
-        length = min(RANGE_SIZE, size - start)
-        try:
-            response = client.get_object(
-                bucket, key, offset=start, length=length, request_headers={"If-Match": etag}
-            )
-        except S3Error as exc:
-            if exc.code in {"PreconditionFailed", "InvalidRange"} | MISSING_CODES:
-                changed.set()  # replaced, shortened or removed while we read it
-                return b""
-            raise
-        try:
-            return response.read()
-        finally:
-            response.close()
-            response.release_conn()
-
-    with ThreadPoolExecutor(READ_WORKERS, thread_name_prefix="lineage-verify") as pool:
-        pending: deque[Future[bytes]] = deque()
-        ahead = iter(starts)
-        for start in ahead:  # READ_WORKERS + 1 ranges in memory at most
-            pending.append(pool.submit(fetch, start))
-            if len(pending) > READ_WORKERS:
-                break
-        try:
-            while pending:
-                block = pending.popleft().result()
-                nxt = next(ahead, None)
-                if nxt is not None:
-                    pending.append(pool.submit(fetch, nxt))
-                hasher.update(block)
-                count += len(block)
-        finally:
-            for future in pending:
-                future.cancel()
-    if changed.is_set():
-        return hasher.hexdigest(), -1  # no count matches: the caller rejects the object
-    return hasher.hexdigest(), count
-
-
-def _read_sha256_stream(client: Minio, bucket: str, key: str) -> tuple[str, int]:
-    """One GET; a helper thread hashes while this one reads."""
+def read_sha256(client: Minio, bucket: str, key: str) -> tuple[str, int]:
+    """Stream the object once; (hex SHA-256, bytes read). A helper thread hashes while this one
+    reads (hashlib releases the GIL on large blocks), so the time is that of the slower."""
     response = client.get_object(bucket, key)
     hasher, count = hashlib.sha256(), 0
     blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
@@ -196,7 +133,7 @@ def verify_blob(
         # A differing S3 checksum alone is no proof of bad bytes: versitygw 1.7 stores the
         # SHA-256 of nothing on a copy-in-place with a checksum algorithm. Only our own read
         # decides whether an object is removed.
-        actual, count = read_sha256(client, bucket, key, state.size)
+        actual, count = read_sha256(client, bucket, key)
         if actual != hexdigest:
             remove_quietly(client, bucket, key)
             raise DigestMismatch(
