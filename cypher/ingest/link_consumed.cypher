@@ -4,6 +4,7 @@
 // (Run)-[:CONSUMED]->(artifact) plus its FLOWS_TO mirror artifact->run, the edge traversals
 // follow (schema/MODEL.md). One row per (run, artifact); `eventIds` are the dataset:<name>
 // consume events bound to this edge, kept so that their replays bind the same way.
+// Times arrive as ISO 8601 text (graph/ingest.py _wire) and are stored as DateTime.
 UNWIND $rows AS row
 MATCH (r:Run {ref: row.run})
 CALL (row) {
@@ -16,7 +17,7 @@ CALL (row) {
   MATCH (a:EvaluationReport {ref: row.ref}) RETURN a
 }
 MERGE (r)-[c:CONSUMED]->(a)
-  ON CREATE SET c.time = row.time
+  ON CREATE SET c.time = datetime(row.time)
 SET c.eventIds = coalesce(c.eventIds, []) +
                  [e IN row.eventIds WHERE NOT e IN coalesce(c.eventIds, [])]
 MERGE (a)-[f:FLOWS_TO]->(r)

@@ -5,13 +5,15 @@
 // earlier and the status is set only while there is none, so a start arriving after the finish
 // (out of order) does not turn a finished run back to RUNNING. Provenance given replaces what
 // was stored; provenance not given keeps it.
+// Times arrive as ISO 8601 text (graph/ingest.py _wire) and are stored as DateTime.
 UNWIND $rows AS row
+WITH row, datetime(row.time) AS time
 MERGE (r:Run {ref: row.ref})
-  ON CREATE SET r.kind = 'RUN', r.createdAt = row.createdAt
+  ON CREATE SET r.kind = 'RUN', r.createdAt = datetime(row.createdAt)
 SET r.name = row.name,
     r.status = coalesce(r.status, 'RUNNING'),
     r.startTime = CASE
-      WHEN r.startTime IS NULL OR row.time < r.startTime THEN row.time
+      WHEN r.startTime IS NULL OR time < r.startTime THEN time
       ELSE r.startTime
     END,
     r.codeJson = coalesce(row.codeJson, r.codeJson),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import neo4j
 import pytest
@@ -156,6 +156,40 @@ def test_finish_before_start_and_replays_give_one_correct_run(store: GraphStore,
     before = fingerprint(driver, catalog)
     apply_ok(store, late_start, finish, start)
     assert fingerprint(driver, catalog) == before
+
+
+def test_times_keep_their_instant_and_offset_and_naive_ones_are_utc(store: GraphStore, driver):
+    """Times travel to Neo4j as ISO text (graph/ingest.py): the stored values are DateTimes with
+    the event's offset, comparable across offsets (the earliest start wins), naive ones in UTC."""
+    run, other = new_run_id(), new_run_id()
+    east = timezone(timedelta(hours=2))
+    first = datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=east)  # 08:00:00.123456 UTC
+    apply_ok(
+        store, started(run, time=first.isoformat()), started(other, time="2026-03-01T09:30:00")
+    )
+    apply_ok(store, started(run, time="2026-03-01T09:00:00Z"))  # later instant: start stays
+    apply_ok(
+        store,
+        {"type": "run_finished", "run_id": run, "status": "FAILED", "time": "2026-03-01T09:00Z"},
+    )
+    records, _, _ = driver.execute_query(
+        "MATCH (r:Run) WHERE r.ref IN $refs "
+        "RETURN r.ref AS ref, r.startTime AS start, r.endTime AS end, r.createdAt AS created, "
+        "valueType(r.startTime) AS type",
+        refs=[f"run:{run}", f"run:{other}"],
+    )
+    rows = {r["ref"]: r for r in records}
+    mine = rows[f"run:{run}"]
+    assert mine["start"].to_native() == first
+    assert mine["start"].utcoffset() == timedelta(hours=2)
+    assert mine["end"].to_native() == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    assert {r["type"] for r in records} == {"ZONED DATETIME NOT NULL"}
+    assert rows[f"run:{other}"]["start"].to_native() == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    node = store.get_node(f"run:{run}")
+    assert node is not None
+    assert node["startTime"] == first
+    assert node["status"] == "FAILED"
+    assert node["createdAt"].tzinfo is not None
 
 
 def test_child_runs_and_unknown_parent(store: GraphStore):

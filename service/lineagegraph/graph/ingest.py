@@ -80,19 +80,24 @@ class Ingestor:
             states = consume_states(tx, self._catalog, sorted(facts.nodes))
             facts.deprecated = {ref: describe(info) for ref, info in states.items()}
         block = self._block_deprecated
+        # Plan assuming that no edge of the batch is stored yet and that no stored path joins
+        # their ends (true for most batches), then read those facts for every edge the plan
+        # looked at; only when they differ from the assumption (or a new plan looks at other
+        # edges) plan again. The plan kept was made with the stored facts of every edge it
+        # looked at.
+        facts.cycles_known = True
         plan = plan_batch(events, facts, now, block_deprecated=block)
-        candidates = set(plan.flow_edges)
+        read: set[Edge] = set()
         rounds = 0
-        while candidates:
+        while not plan.considered <= read:
             rounds += 1
-            self._read_edge_facts(tx, facts, candidates)
-            plan = plan_batch(events, facts, now, block_deprecated=block)
-            missing = set(plan.flow_edges) - candidates
-            if not missing:
-                break
-            if rounds >= _MAX_PLANNING_ROUNDS:  # pragma: no cover - needs a pathological batch
+            if rounds > _MAX_PLANNING_ROUNDS:  # pragma: no cover - needs a pathological batch
                 raise RuntimeError("lineage edge planning did not settle")
-            candidates |= missing
+            read |= plan.considered
+            assumed = (set(facts.existing_edges), dict(facts.reach))
+            self._read_edge_facts(tx, facts, read)
+            if (facts.existing_edges, facts.reach) != assumed:
+                plan = plan_batch(events, facts, now, block_deprecated=block)
         self._write(tx, plan)
         return plan.results
 
@@ -153,7 +158,7 @@ class Ingestor:
     def _write(self, tx: neo4j.ManagedTransaction, plan: Plan) -> None:
         def write(key: str, rows: list[dict[str, Any]], **extra: Any) -> None:
             if rows:
-                tx.run(self._catalog[key].text, {"rows": rows, **extra}).consume()
+                tx.run(self._catalog[key].text, {"rows": _wire(rows), **extra}).consume()
 
         write("ingest.upsert_runs", list(plan.runs.values()))
         write("ingest.link_parents", plan.parents)
@@ -178,6 +183,22 @@ class Ingestor:
             ],
         )
         write("ingest.upsert_metrics", _metric_rows(plan))
+
+
+def _wire(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write rows as sent: datetimes as ISO 8601 text (the statements store ``datetime(text)``,
+    the same instant and offset; the driver's own encoding of a Python datetime costs ~0.1 ms
+    each, a third of a batch's time) and null fields left out (a missing key reads as null)."""
+    return [
+        {k: _iso(v) if isinstance(v, datetime) else v for k, v in row.items() if v is not None}
+        for row in rows
+    ]
+
+
+def _iso(moment: datetime) -> str:
+    """ISO text of an instant; a naive time is taken as UTC, as the read side does
+    (records.to_python), so that every stored time is a comparable DateTime."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _known(row: dict[str, Any]) -> KnownNode:

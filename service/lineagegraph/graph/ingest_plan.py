@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from lineagegraph.errors import ErrorCode
@@ -48,9 +49,9 @@ from lineagegraph.refs import (
     NodeKind,
     Ref,
     artifact_ref,
-    parse_ref,
-    run_ref,
 )
+from lineagegraph.refs import parse_ref as _parse_ref
+from lineagegraph.refs import run_ref as _run_ref
 
 Edge = tuple[str, str]  # (upstream ref, downstream ref) in flow direction
 _FieldEdge = tuple[str, str, str]  # an edge and the event field that asked for it
@@ -59,6 +60,10 @@ LOCKING_TYPES = frozenset(
     {"run_started", "artifact_registered", "artifact_consumed", "artifact_produced"}
 )
 _SOURCE_KINDS = frozenset({NodeKind.DATASET_SNAPSHOT, NodeKind.FEATURE_DEFINITION})
+# A batch names the same refs many times (needs, then every event that uses them): parse each
+# once. Both are pure; a Ref is frozen; a malformed ref raises every time (not cached).
+parse_ref = lru_cache(maxsize=1 << 16)(_parse_ref)
+run_ref = lru_cache(maxsize=1 << 16)(_run_ref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,9 @@ class Plan:
         default_factory=lambda: defaultdict(dict)
     )
     flow_edges: list[Edge] = field(default_factory=list)  # every lineage edge written
+    #: every lineage edge a check looked at (written, already known, or refused): the edges
+    #: whose stored facts (exists? what reaches what?) the plan's decisions depend on
+    considered: set[Edge] = field(default_factory=set)
 
     @property
     def accepted(self) -> int:
@@ -289,6 +297,7 @@ class _Planner:
         tentative: dict[str, set[str]] = defaultdict(set)
         for upstream, downstream, where in edges:
             edge = (upstream, downstream)
+            self.plan.considered.add(edge)
             if edge in self.facts.existing_edges or edge in self.written or edge in new:
                 continue
             if self.facts.cycles_known and (
