@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import httpcore
 import httpx
 
 from lineagegraph.blob_protocol import (
@@ -87,11 +90,87 @@ def s3_error(response: httpx.Response, what: str) -> Exception:
     return TransferFailed(detail, status=status, s3_code=code)
 
 
+RECEIVE_BYTES = 1024**2
+
+
+class _BigReads(httpcore.NetworkStream):
+    """A socket stream that asks the kernel for up to 1 MiB per read instead of httpcore's
+    64 KiB: a 500 MiB download is ~500 trips through h11 instead of ~8000, which halves the
+    client's CPU for receiving (measured; on a 2-core box that CPU is what the hash needs).
+    h11 takes any amount of received data, so reading more than asked changes nothing else."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max(max_bytes, RECEIVE_BYTES), timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _BigReads(self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _BigReadBackend(httpcore.NetworkBackend):
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _BigReads(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        return _BigReads(self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class _BigReadTransport(httpx.HTTPTransport):
+    """httpx's own transport (request/response mapping, errors), over a pool whose sockets
+    read in 1 MiB (httpx has no parameter for httpcore's network backend, hence the pool)."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        super().__init__(limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_BigReadBackend(),
+        )
+
+
 def default_http_client(concurrency: int) -> httpx.Client:
+    limits = httpx.Limits(max_connections=max(4, concurrency * 2))
+    # With proxies in the environment, httpx's own transports (which honour them) instead.
+    transport = None if urllib.request.getproxies() else _BigReadTransport(limits)
     return httpx.Client(
         timeout=httpx.Timeout(connect=15.0, read=300.0, write=300.0, pool=60.0),
-        limits=httpx.Limits(max_connections=max(4, concurrency * 2)),
+        limits=limits,
         follow_redirects=False,
+        transport=transport,
     )
 
 
