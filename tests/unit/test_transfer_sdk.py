@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ from lineagegraph.blob_protocol import (
     normalize_digest,
 )
 from lineagegraph.errors import BadInput
+from lineagegraph.sdk import _upload
+from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._hashing import CHUNK, HASH_CHUNK, crc32_range, input_file_size, sha256_file
 from lineagegraph.sdk._progress import progress_bars
 from lineagegraph.sdk._s3http import RetryPolicy
@@ -369,3 +372,55 @@ def test_transfer_modules_import_no_server_dependency():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert {"minio", "neo4j", "strawberry", "starlette"}.isdisjoint(eval(out))  # noqa: S307
+
+
+def _aged_file(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    time.sleep(0.07)  # older than the racy window of the caches below (0.05 s)
+
+
+def test_digest_cache_skips_the_hash_pass_of_an_unchanged_file(
+    s3: FakeS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    data = os.urandom(2 * PART + 3)
+    path = tmp_path / "w.bin"
+    _aged_file(path, data)
+    cache = DigestCache(tmp_path / "digests.sqlite3", racy_seconds=0.05)
+    http = httpx.Client(transport=httpx.MockTransport(s3.handle))
+    with Transfers(FakeService(s3), http=http, retry=FAST, digest_cache=cache) as t:
+        first = t.upload(path)
+        assert not first.deduplicated
+        assert first.blob.digest == _sha(data)
+
+        def no_hashing(*args: object, **kwargs: object) -> None:
+            raise AssertionError("hashed a file the digest cache knows")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(_upload, "sha256_and_part_crcs", no_hashing)
+            again = t.upload(path)
+        assert again.deduplicated
+        assert again.stats.bytes_sent == 0
+        # rewritten in place (same size): hashed again, the new content uploaded
+        changed = os.urandom(len(data))
+        path.write_bytes(changed)
+        third = t.upload(path)
+        assert third.blob.digest == _sha(changed)
+        assert not third.deduplicated
+        assert third.stats.bytes_sent == len(changed)
+    http.close()
+
+
+def test_part_crcs_come_from_the_hash_pass(
+    transfers: Transfers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    data = os.urandom(3 * PART + 11)
+    path = tmp_path / "w.bin"
+    path.write_bytes(data)
+
+    def no_second_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read a part again for its CRC32")
+
+    monkeypatch.setattr(_upload, "crc32_range", no_second_read)
+    result = transfers.upload(path)  # the fake S3 checks every part's CRC32
+    assert result.blob.digest == _sha(data)
+    assert result.stats.parts_sent == 4
