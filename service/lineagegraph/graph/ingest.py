@@ -28,12 +28,13 @@ from lineagegraph.graph.ingest_plan import (
     Plan,
     needs_locking,
     needs_of,
+    parse_ref,
     plan_batch,
 )
 from lineagegraph.graph.records import dumps
 from lineagegraph.graph.results import EventResult
 from lineagegraph.models import IngestEvent
-from lineagegraph.refs import NodeKind, artifact_ref, parse_ref
+from lineagegraph.refs import NodeKind, artifact_ref
 
 _REGISTER = {
     NodeKind.DATASET_SNAPSHOT: "ingest.register_snapshots",
@@ -160,7 +161,7 @@ class Ingestor:
             if rows:
                 tx.run(self._catalog[key].text, {"rows": _wire(rows), **extra}).consume()
 
-        write("ingest.upsert_runs", list(plan.runs.values()))
+        write("ingest.upsert_runs", [_run_row(row) for row in plan.runs.values()])
         write("ingest.link_parents", plan.parents)
         for kind, key in _REGISTER.items():
             write(key, plan.registrations.get(kind, []))
@@ -183,6 +184,15 @@ class Ingestor:
             ],
         )
         write("ingest.upsert_metrics", _metric_rows(plan))
+
+
+_RUN_FIELDS = frozenset({"ref", "name", "time", "createdAt"})
+
+
+def _run_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A planned run as upsert_runs takes it: the provenance given (non-null) as one map."""
+    props = {k: v for k, v in row.items() if k not in _RUN_FIELDS and v is not None}
+    return {**{k: row[k] for k in _RUN_FIELDS}, "props": props}
 
 
 def _wire(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
