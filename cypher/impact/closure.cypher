@@ -5,6 +5,9 @@
 // dataset:<name> ref the union over all its snapshots (distance from the nearest). Anchored on
 // label + unique ref; breadth-first with pruning over the FLOWS_TO mirror (each node once, never
 // once per path); the lineage graph is a DAG (cycles are refused at write time), so it ends.
+// One row holding a list of [ref, kind, name, version, depth] lists, nearest first (ordered before
+// collect; a list keeps its nulls where collect of a bare null would drop it): one Bolt record
+// instead of one per node, which the driver decodes several times faster (empty closure: []).
 CALL () {
   MATCH (a:Run {ref: $ref}) RETURN a
   UNION ALL
@@ -20,6 +23,6 @@ CALL () {
 }
 MATCH p = (a)-[:FLOWS_TO*]->(b)
 WITH b, min(length(p)) AS depth
-RETURN b.ref AS ref, b.kind AS kind, b.name AS name, b.version AS version, depth
-ORDER BY depth, ref
+ORDER BY depth, b.ref
 LIMIT $limit
+RETURN collect([b.ref, b.kind, b.name, b.version, depth]) AS rows
