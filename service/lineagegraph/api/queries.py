@@ -41,18 +41,17 @@ def _page_info(page: Page) -> PageInfo:
 
 
 def _impact(result: ImpactResult) -> Impact:
-    def group(kind: NodeKind) -> list[ImpactItem]:
-        return [
+    groups: dict[NodeKind, list[ImpactItem]] = {kind: [] for kind in NodeKind}
+    for i in result.items:  # one pass, nearest first within each kind
+        groups[i.kind].append(
             ImpactItem(ref=i.ref, kind=i.kind, name=i.name, version=i.version, depth=i.depth)
-            for i in result.of_kind(kind)
-        ]
-
+        )
     return Impact(
-        runs=group(NodeKind.RUN),
-        dataset_snapshots=group(NodeKind.DATASET_SNAPSHOT),
-        feature_definitions=group(NodeKind.FEATURE_DEFINITION),
-        models=group(NodeKind.MODEL),
-        evaluation_reports=group(NodeKind.EVALUATION_REPORT),
+        runs=groups[NodeKind.RUN],
+        dataset_snapshots=groups[NodeKind.DATASET_SNAPSHOT],
+        feature_definitions=groups[NodeKind.FEATURE_DEFINITION],
+        models=groups[NodeKind.MODEL],
+        evaluation_reports=groups[NodeKind.EVALUATION_REPORT],
         total=result.total,
         truncated=result.truncated,
     )

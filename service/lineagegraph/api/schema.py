@@ -29,6 +29,7 @@ from lineagegraph.api.context import Context, in_thread
 from lineagegraph.api.deployments import DeploymentMutation, DeploymentQuery
 from lineagegraph.api.deprecation import DeprecationMutation
 from lineagegraph.api.errors import ShapeErrors
+from lineagegraph.api.execution import FlatListExecutionContext
 from lineagegraph.api.gate import GateQuery
 from lineagegraph.api.impact_report import ImpactReportQuery
 from lineagegraph.api.mutations import Mutation
@@ -92,6 +93,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=_QUERY_CACHE),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
+        # Lists of flat records (impact items, lineage nodes and edges) completed in one loop.
+        execution_context_class=FlatListExecutionContext,
     )
 
 

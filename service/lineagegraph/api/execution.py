@@ -1,0 +1,119 @@
+"""GraphQL execution with a fast path for lists of flat objects.
+
+graphql-core completes every field of every list item on its own (resolve info, path, argument
+check, completion, per field): for an ``impact`` of ~900 items with four fields that is ~4,500
+field executions, 13-25 ms, more than the Neo4j read itself. Most big lists in this schema are
+lists of flat records (``ImpactItem``, ``LineageNode``, ``LineageEdge``) whose selected fields are
+plain attributes of leaf type. For those, :class:`FlatListExecutionContext` builds the item dicts
+in one loop: the field's own resolver, then the leaf type's own output coercion, in the order the
+query selected them, keyed by response name (aliases kept).
+
+It falls back to graphql-core's own completion whenever anything is not plain: an item type that
+is abstract or has ``is_type_of``, a selected field with a custom resolver (permissions,
+arguments, ``__typename``, a nested object or list), middleware, ``@defer``/``@stream``, a
+nullable item that is null, or any error or null in a non-null position while building the
+items (graphql-core then redoes the list and reports the error exactly as it would have).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.pyutils import Path, Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+#: response key, resolver, leaf type, non-null
+_Column = tuple[str, Callable[..., Any], GraphQLLeafType, bool]
+
+
+class _NotFlat(Exception):
+    """Something in the list needs graphql-core's full completion."""
+
+
+class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def _flat_columns(
+        self, item_type: GraphQLOutputType, field_details_list: Any
+    ) -> tuple[list[_Column], bool] | None:
+        nullable = not isinstance(item_type, GraphQLNonNull)
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        middleware = self.middleware_manager
+        if not is_object_type(object_type) or (middleware is not None and middleware.middlewares):
+            return None
+        assert isinstance(object_type, GraphQLObjectType)
+        if object_type.is_type_of is not None:
+            return None
+        grouped, defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
+        if defer_usages:
+            return None
+        columns: list[_Column] = []
+        for key, details in grouped.items():
+            node = details[0].node
+            field_def = object_type.fields.get(node.name.value)
+            if field_def is None or field_def.args or node.arguments or node.directives:
+                return None
+            resolve = field_def.resolve
+            if resolve is None or not getattr(resolve, "_is_default", False):
+                return None  # a resolver of its own (permissions, arguments, ...)
+            leaf = field_def.type
+            non_null = isinstance(leaf, GraphQLNonNull)
+            if non_null:
+                leaf = leaf.of_type
+            if not is_leaf_type(leaf):
+                return None
+            assert isinstance(leaf, GraphQLLeafType)
+            columns.append((key, resolve, leaf, non_null))
+        return columns, nullable
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> Any:
+        plan = (
+            self._flat_columns(item_type, field_details_list)
+            if isinstance(items, list) and self.get_stream_usage(field_details_list, path) is None
+            else None
+        )
+        if plan is not None:
+            columns, nullable = plan
+            try:
+                return [_flat_item(item, columns, nullable) for item in items]
+            except Exception:  # noqa: S110 - graphql-core redoes the list and reports it
+                pass
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+
+def _flat_item(item: Any, columns: list[_Column], nullable: bool) -> dict[str, Any] | None:
+    if item is None:
+        if nullable:
+            return None
+        raise _NotFlat
+    out: dict[str, Any] = {}
+    for key, resolve, leaf, non_null in columns:
+        value = resolve(item, None)  # strawberry's plain-attribute resolver ignores info
+        if value is None or value is Undefined:
+            if non_null:
+                raise _NotFlat
+            out[key] = None
+            continue
+        coerced = leaf.coerce_output_value(value)
+        if coerced is None or coerced is Undefined:
+            raise _NotFlat
+        out[key] = coerced
+    return out

@@ -1,0 +1,113 @@
+"""api/execution.FlatListExecutionContext answers exactly what graphql-core's own completion does:
+the same data and the same errors (paths, messages), with and without the fast path."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+
+from lineagegraph.api.execution import FlatListExecutionContext
+
+
+@strawberry.enum
+class Colour(Enum):
+    RED = "RED"
+    BLUE = "BLUE"
+
+
+@strawberry.type
+class Item:
+    ref: str
+    colour: Colour
+    version: str | None
+    depth: int
+
+    @strawberry.field
+    def doubled(self) -> int:
+        return self.depth * 2
+
+
+@strawberry.type
+class Holder:
+    items: list[Item]
+    maybe: list[Item | None]
+
+
+def _items() -> list[Item]:
+    return [
+        Item(ref=f"r{i}", colour=Colour.RED if i % 2 else Colour.BLUE, version=None, depth=i)
+        for i in range(5)
+    ]
+
+
+BAD: Any = None  # a null where the schema says String!
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def holder(self) -> Holder:
+        items = _items()
+        return Holder(items=items, maybe=[items[0], None, items[1]])
+
+    @strawberry.field
+    def broken(self) -> list[Item]:
+        items = _items()
+        items[2].ref = BAD
+        return items
+
+    @strawberry.field
+    def wrong_enum(self) -> list[Item]:
+        items = _items()
+        items[1].colour = "GREEN"  # type: ignore[assignment]
+        return items
+
+
+QUERIES = [
+    "{ holder { items { ref colour version depth } } }",
+    "{ holder { items { a: ref b: depth ref } } }",
+    "{ holder { items { __typename ref } } }",
+    "{ holder { items { ref doubled } } }",
+    "{ holder { maybe { ref depth } } }",
+    "{ holder { items { ...F } } } fragment F on Item { ref colour }",
+    "query($x: Boolean!) { holder { items { ref depth @include(if: $x) } } }",
+    "{ broken { ref depth } }",
+    "{ wrongEnum { ref colour } }",
+]
+
+
+def _run(schema: strawberry.Schema, query: str) -> tuple[Any, Any]:
+    result = asyncio.run(schema.execute(query, variable_values={"x": False}))
+    errors = [(e.message, e.path) for e in result.errors or []]
+    return result.data, errors
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_same_answer_as_graphql_core(query: str) -> None:
+    plain = strawberry.Schema(query=Query)
+    fast = strawberry.Schema(query=Query, execution_context_class=FlatListExecutionContext)
+    assert _run(fast, query) == _run(plain, query)
+
+
+def test_fast_path_is_taken_for_flat_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    original = FlatListExecutionContext._flat_columns
+
+    def spy(self: FlatListExecutionContext, *args: Any) -> Any:
+        plan = original(self, *args)
+        calls.append(0 if plan is None else len(plan[0]))
+        return plan
+
+    monkeypatch.setattr(FlatListExecutionContext, "_flat_columns", spy)
+    fast = strawberry.Schema(query=Query, execution_context_class=FlatListExecutionContext)
+    data, errors = _run(fast, "{ holder { items { ref colour version depth } } }")
+    assert not errors
+    assert calls == [4]
+    assert data["holder"]["items"][1] == {"ref": "r1", "colour": "RED", "version": None, "depth": 1}
+    calls.clear()
+    _run(fast, "{ holder { items { ref doubled } } }")
+    assert calls == [0]  # a field with its own resolver: graphql-core's completion
