@@ -2,6 +2,8 @@
 
     .venv/bin/python -m bench.graph_bench                 # 1,000,000 nodes
     .venv/bin/python -m bench.graph_bench --nodes 20000   # smoke
+    .venv/bin/python -m bench.graph_bench --nodes 30000 --graph-dir /tmp/g30k  # build, keep
+    .venv/bin/python -m bench.graph_bench --graph-dir /tmp/g30k   # reads only, same graph
 
 Starts a throw-away Neo4j (heap 4g, page cache 2g by default) and S3 from deploy/local and the
 service in its own process, then in one run:
@@ -21,10 +23,11 @@ service in its own process, then in one run:
    same graph size and the same machine load. A slice of ``--graphql-units`` units goes through
    the GraphQL ``ingest`` mutation over HTTP, alternated with store-ingested units.
 3. Latency: ``impact`` and ``lineage`` (DOWNSTREAM from snapshots, UPSTREAM from reports, depth 5)
-   through GraphQL over HTTP against the same Cypher statements (cypher/impact/closure; for
-   lineage cypher/lineage/roots + <direction>_5 + edges_among in one read transaction) run raw
-   through the driver, fetching all rows, on roots bucketed by closure size (<=10, 11-100,
-   101-1000). Each sample times GraphQL and raw back to back (alternating order).
+   through GraphQL over HTTP against the same read transaction run raw through the driver in the
+   bench process (graph/traversal.impact / lineage: the same statements, cypher/impact/closure;
+   cypher/lineage/roots + <direction>_5 + edges_among, fetching and shaping the same rows), on
+   roots bucketed by closure size (<=10, 11-100, 101-1000). Each sample times GraphQL and raw
+   back to back (alternating order).
 
 Targets (issue 3): impact p99 < 50 ms for closures <= 1,000 nodes; GraphQL <= 1.5x raw Cypher;
 ingest >= 0.5x raw. Not part of pytest; no timed assertions anywhere.
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -55,8 +59,10 @@ import httpx
 import neo4j
 
 from lineagegraph.config import Settings, load_settings
+from lineagegraph.graph import traversal
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.driver import open_driver
+from lineagegraph.graph.results import Direction
 from lineagegraph.graph.store import GraphStore
 from lineagegraph.models import IngestBatch
 
@@ -469,42 +475,28 @@ LINEAGE = """query($ref: String!, $direction: LineageDirection!) {
 BUCKETS = ((1, 10), (11, 100), (101, 1000))
 
 
-def raw_impact(store: GraphStore, ref: str) -> int:
-    def work(tx: neo4j.ManagedTransaction) -> int:
-        rows = tx.run(
-            store.catalog["impact.closure"].text, ref=ref, limit=store.max_impact_nodes + 1
-        ).data()
-        return len(rows)
-
+def _read(store: GraphStore, work: Callable[[neo4j.ManagedTransaction], int]) -> int:
     with store.driver.session(
         database=store.database, default_access_mode=neo4j.READ_ACCESS
     ) as session:
         found: int = session.execute_read(work)
     return found
+
+
+def raw_impact(store: GraphStore, ref: str) -> int:
+    """The service's own impact transaction (graph/traversal.impact: the same statements and
+    parameters, the same rows fetched and shaped), run through the driver in this process."""
+    catalog, limit = store.catalog, store.max_impact_nodes
+    return _read(store, lambda tx: traversal.impact(tx, catalog, ref, limit).total)
 
 
 def raw_lineage(store: GraphStore, ref: str, direction: str) -> int:
+    """The service's own lineage transaction (graph/traversal.lineage), as raw_impact."""
     catalog, limit = store.catalog, store.max_lineage_nodes
-
-    def work(tx: neo4j.ManagedTransaction) -> int:
-        roots = tx.run(catalog["lineage.roots"].text, ref=ref).data()
-        ids = [r["id"] for r in roots if r["id"] is not None]
-        rows = tx.run(
-            catalog[f"lineage.{direction.lower()}_5"].text,
-            ids=ids,
-            depth=5,
-            kinds=None,
-            limit=limit + 1,
-        ).data()
-        all_ids = ids + [r["id"] for r in rows]
-        tx.run(catalog["lineage.edges_among"].text, ids=all_ids).data()
-        return len(rows) + len(ids)
-
-    with store.driver.session(
-        database=store.database, default_access_mode=neo4j.READ_ACCESS
-    ) as session:
-        found: int = session.execute_read(work)
-    return found
+    way = Direction(direction)
+    return _read(
+        store, lambda tx: len(traversal.lineage(tx, catalog, ref, way, 5, None, limit).nodes)
+    )
 
 
 def graphql(http: httpx.Client, url: str, query: str, **variables: Any) -> dict[str, Any]:
@@ -690,23 +682,66 @@ def counts_of(store: GraphStore) -> dict[str, int]:
     return {k: int(v) for k, v in row.items()}
 
 
+def _save_sample(path: Path, sample: list[Unit]) -> None:
+    rows = [
+        {
+            "index": u.index,
+            "snapshots": u.snapshots,
+            "models": u.models,
+            "reports": u.reports,
+            "datasets": u.datasets,
+        }
+        for u in sample
+    ]
+    path.write_text(json.dumps(rows))
+
+
+def _load_sample(path: Path) -> list[Unit]:
+    sample = []
+    for row in json.loads(path.read_text()):
+        unit = Unit(row["index"])
+        unit.snapshots, unit.models = row["snapshots"], row["models"]
+        unit.reports, unit.datasets = row["reports"], row["datasets"]
+        sample.append(unit)
+    return sample
+
+
 def run(args: argparse.Namespace) -> int:
     wall = time.perf_counter()
-    work = Path(tempfile.mkdtemp(prefix="lineage-graph-bench-", dir=args.workdir))
+    keep = args.graph_dir is not None
+    if keep:
+        work = Path(args.graph_dir).resolve()
+        work.mkdir(parents=True, exist_ok=True)
+        # S3 credentials are new each start: the blob store's state is not worth keeping.
+        shutil.rmtree(work / "stack" / "s3", ignore_errors=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="lineage-graph-bench-", dir=args.workdir))
+    sample_path = work / "sample.json"
     try:
         with servers(args, work) as srv:
             driver = open_driver(srv.settings)
             try:
                 store = GraphStore(driver, srv.settings.neo4j_database, Catalog.load())
-                report = build(args, srv, store)
-                print_ingest(report, counts_of(store), time.perf_counter() - wall)
+                if keep and sample_path.exists():
+                    sample = _load_sample(sample_path)
+                    print(
+                        f"reusing the graph in {work}: {counts_of(store)}",
+                        file=sys.stderr,
+                    )
+                else:
+                    report = build(args, srv, store)
+                    print_ingest(report, counts_of(store), time.perf_counter() - wall)
+                    sample = report.sample
+                    if keep:
+                        _save_sample(sample_path, sample)
                 print("measuring latency ...", file=sys.stderr)
-                print_latency(latency(args, srv, store, report.sample))
+                print_latency(latency(args, srv, store, sample))
             finally:
                 driver.close()
         return 0
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -730,6 +765,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pagecache", default="2g", help="Neo4j page cache")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", default=None, help="where the throw-away stack lives")
+    parser.add_argument(
+        "--graph-dir",
+        default=None,
+        help="keep the stack's data here; when it already holds a built graph, skip the build "
+        "and measure latency only (reads-only rerun)",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     return run(args)
