@@ -10,8 +10,14 @@ time (``time.thread_time``: less sensitive to a loaded machine than wall time) f
 and inside the log call per step, and the time from the loop's end until every event is stored
 (checked by reading every series back).
 
+Two accountings, because the loop's own run-to-run variance on a shared 2-core machine is larger
+than the effect measured: the paired wall ratio (each setup against the no-logging run of the
+same round; rounds interleaved, order rotated) and the direct one: training-thread CPU and wall
+inside the log call per step (the no-logging row shows what the timers themselves cost), the
+CPU of the process's other threads and of the SDK's sender process during the loop, per step.
+
     .venv/bin/python -m bench.sdk_overhead [--steps 5000] [--repeats 5] [--server-nice 10]
-                                           [--no-mlflow]
+                                           [--no-mlflow] [--sender process,thread] [--rows N]
 
 Needs the `bench` extra (mlflow) and the local stack's Neo4j + S3 (started throw-away here).
 """
@@ -65,13 +71,25 @@ class Timing:
     in_log: float  # wall seconds inside the log calls
     in_log_cpu: float  # training-thread CPU seconds inside the log calls
     other_cpu: float  # CPU seconds of the process's other threads (a tracker's sender)
+    helper_cpu: float = 0.0  # CPU seconds of a tracker's helper process (the SDK's sender)
 
 
 def _no_log(step: int, metrics: dict[str, float]) -> None:
     return None
 
 
-def train(problem: Problem, steps: int, log: Log | None) -> Timing:
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds a process has used (all its threads), from /proc (0 when unknown)."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0]) / 1e9
+    return total
+
+
+def train(problem: Problem, steps: int, log: Log | None, helper: int | None = None) -> Timing:
     """The loop. ``log=None`` is the baseline: it computes the same five metrics, builds the
     same dict and runs the same timers around a no-op call, so only the tracker's work differs."""
     x, y = problem.x, problem.y
@@ -80,6 +98,7 @@ def train(problem: Problem, steps: int, log: Log | None) -> Timing:
     in_log = in_log_cpu = 0.0
     call = log if log is not None else _no_log
     perf, cpu = time.perf_counter, time.thread_time
+    started_helper = process_cpu(helper)
     started, started_cpu, started_process = perf(), cpu(), time.process_time()
     for step in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
@@ -98,7 +117,7 @@ def train(problem: Problem, steps: int, log: Log | None) -> Timing:
         in_log += perf() - t
     wall, own = perf() - started, cpu() - started_cpu
     other = time.process_time() - started_process - own
-    return Timing(wall, own, in_log, in_log_cpu, other)
+    return Timing(wall, own, in_log, in_log_cpu, other, process_cpu(helper) - started_helper)
 
 
 def calibrate(target_ms: float = 1.0) -> Problem:
@@ -247,19 +266,28 @@ class Result:
 
 
 KEYS = ("loss", "accuracy", "grad_norm", "weight_norm", "lr")
-NAMES = ("no logging", "Lineage Graph", "MLflow 3 async")
+NAMES = ("no logging", "Lineage Graph", "Lineage Graph (sender thread)", "MLflow 3 async")
 
 
 def run_plain(problem: Problem, steps: int, repeat: int) -> Result:
     return Result(NAMES[0], repeat, train(problem, steps, None), None, None)
 
 
-def run_lineage(problem: Problem, steps: int, url: str, work: Path, repeat: int) -> Result:
+def run_lineage(
+    problem: Problem, steps: int, url: str, work: Path, repeat: int, *, process: bool = True
+) -> Result:
     import lineagegraph as lg
 
-    client = lg.Client(url=url, spool_dir=work / "spool", handle_sigterm=False)
+    client = lg.Client(
+        url=url, spool_dir=work / "spool", handle_sigterm=False, sender_process=process
+    )
     run = client.start_run("bench-logreg", config={"steps": steps}, seed=0)
-    timing = train(problem, steps, lambda step, metrics: run.log_metrics(metrics, step=step))
+    client.flush(30)  # the sender (process) is up and the run is stored before the loop
+    child = getattr(client._sender, "_proc", None)
+    helper = child.pid if child is not None else None
+    timing = train(
+        problem, steps, lambda step, metrics: run.log_metrics(metrics, step=step), helper
+    )
     end = time.perf_counter()
     remaining = client.flush(60)
     counts = [len(client.get_run(run.ref).metrics(key)) for key in KEYS]
@@ -268,7 +296,7 @@ def run_lineage(problem: Problem, steps: int, url: str, work: Path, repeat: int)
     client.close(30)
     if remaining or set(counts) != {steps}:
         raise RuntimeError(f"Lineage Graph lost events: remaining={remaining}, counts={counts}")
-    return Result(NAMES[1], repeat, timing, drain, counts[0])
+    return Result(NAMES[1] if process else NAMES[2], repeat, timing, drain, counts[0])
 
 
 def run_mlflow(problem: Problem, steps: int, url: str, repeat: int) -> Result:
@@ -289,7 +317,7 @@ def run_mlflow(problem: Problem, steps: int, url: str, repeat: int) -> Result:
             len(MlflowClient(url).get_metric_history(active.info.run_id, key)) for key in KEYS
         ]
         drain = time.perf_counter() - end
-    return Result(NAMES[2], repeat, timing, drain, counts[0])
+    return Result(NAMES[3], repeat, timing, drain, counts[0])
 
 
 def _spread(values: list[float], fmt: str) -> str:
@@ -306,8 +334,9 @@ def table(results: list[Result], steps: int) -> str:
     rows = [
         "| setup | loop wall (s) | wall vs no logging (paired) | loop thread CPU vs no logging "
         "| thread CPU in log call per step | wall in log call per step "
-        "| other threads' CPU per step | stored within | points per metric |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| other threads' CPU per step | sender process CPU per step | stored within "
+        "| points per metric |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in NAMES:
         mine = [r for r in results if r.name == name]
@@ -318,6 +347,7 @@ def table(results: list[Result], steps: int) -> str:
         cpu_ratio = [(r.timing.cpu / plain[r.repeat].cpu - 1) * 100 for r in mine]
         in_cpu = [r.timing.in_log_cpu / steps * 1e6 for r in mine]
         other = [r.timing.other_cpu / steps * 1e6 for r in mine]
+        helper = [r.timing.helper_cpu / steps * 1e6 for r in mine]
         in_wall = [r.timing.in_log / steps * 1e6 for r in mine]
         drains = [r.drain for r in mine if r.drain is not None]
         stored = {r.stored for r in mine}
@@ -325,10 +355,35 @@ def table(results: list[Result], steps: int) -> str:
             f"| {name} | {_spread(wall, '.3f')} | {_spread(ratio, '+.2f')} % "
             f"| {_spread(cpu_ratio, '+.2f')} % | {_spread(in_cpu, '.1f')} µs "
             f"| {_spread(in_wall, '.1f')} µs | {_spread(other, '.1f')} µs "
+            f"| {_spread(helper, '.1f')} µs "
             f"| {_spread(drains, '.2f') + ' s' if drains else '-'} "
             f"| {stored.pop() if len(stored) == 1 else sorted(stored)} |"
         )
     return "\n".join(rows).replace("| None |", "| - |")
+
+
+def direct(results: list[Result], steps: int) -> str:
+    """The training thread's own cost per step, net of the timers (the no-logging run times a
+    no-op call the same way), against the no-logging step: what logging adds when the other
+    core is free for the sender and the service."""
+    plain = {r.repeat: r.timing for r in results if r.name == NAMES[0]}
+    lines = []
+    for name in NAMES[1:]:
+        mine = [r for r in results if r.name == name]
+        if not mine:
+            continue
+        net_cpu = [(r.timing.in_log_cpu - plain[r.repeat].in_log_cpu) / steps * 1e6 for r in mine]
+        net_wall = [(r.timing.in_log - plain[r.repeat].in_log) / steps * 1e6 for r in mine]
+        share = [
+            (r.timing.in_log - plain[r.repeat].in_log) / plain[r.repeat].wall * 100 for r in mine
+        ]
+        step = [plain[r.repeat].wall / steps * 1e3 for r in mine]
+        lines.append(
+            f"{name}: log call net of timers {_spread(net_cpu, '.1f')} µs CPU, "
+            f"{_spread(net_wall, '.1f')} µs wall per step = {_spread(share, '.2f')} % of a "
+            f"{_spread(step, '.2f')} ms no-logging step"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (median)")
     parser.add_argument("--no-mlflow", action="store_true")
+    parser.add_argument(
+        "--sender",
+        default="process",
+        help="Lineage Graph sender(s) to measure, comma-separated: process, thread",
+    )
+    parser.add_argument("--rows", type=int, default=0, help="problem rows (0: calibrate ~1 ms)")
     parser.add_argument(
         "--server-nice",
         type=int,
@@ -345,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # a SIGTERM unwinds the with-blocks, so the servers started here are stopped
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    problem = calibrate()
+    print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}", flush=True)
+    problem = make_problem(args.rows) if args.rows > 0 else calibrate()
     timing = train(problem, 500, None)
     print(
         f"problem: {problem.x.shape[0]} rows x {problem.x.shape[1]} features, "
@@ -362,8 +424,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"servers: {threads} threads at nice {args.server_nice}", flush=True)
             setups: list[Callable[[int], Result]] = [
                 lambda r: run_plain(problem, args.steps, r),
-                lambda r: run_lineage(problem, args.steps, url, work / f"lg{r}", r),
             ]
+            for mode in args.sender.split(","):
+                process = {"process": True, "thread": False}[mode.strip()]
+                setups.append(
+                    lambda r, p=process: run_lineage(
+                        problem, args.steps, url, work / f"lg{r}-{p}", r, process=p
+                    )
+                )
             if ml_url is not None:
                 setups.append(lambda r: run_mlflow(problem, args.steps, ml_url, r))
             for repeat in range(args.repeats):
@@ -381,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
         "median [min-max]"
     )
     print(table(results, args.steps))
+    print()
+    print(direct(results, args.steps))
+    print(f"load average at end: {Path('/proc/loadavg').read_text().strip()}")
     return 0
 
 

@@ -321,6 +321,7 @@ def test_sigterm_marks_the_run_killed_after_flushing_everything(live_service, ht
         assert ref.startswith("run:"), proc.stderr.read() if proc.stderr else ""
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == -signal.SIGTERM  # the default handler still terminates it
+        errors = proc.stderr.read() if proc.stderr else ""
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -330,7 +331,7 @@ def test_sigterm_marks_the_run_killed_after_flushing_everything(live_service, ht
                 stream.close()
     # all acknowledged; the empty segment stays for the next client (the program's own
     # SIGTERM handler may still log after ours)
-    assert pending_in_spool(spool)[0] == 0
+    assert pending_in_spool(spool)[0] == 0, errors
     node = _query(
         http,
         live_service,
@@ -387,6 +388,52 @@ def test_at_exit_the_client_says_what_remains_and_the_next_client_sends_it(
     assert [s for s, _ in client.get_run(ref).metrics("loss")] == list(range(50))
     client.close(10)
     assert pending_in_spool(spool) == (0, 0)
+
+
+KILLED_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    import lineagegraph as lg
+
+    client = lg.Client(url=sys.argv[1], spool_dir=sys.argv[2])
+    run = client.start_run("sigkilled", code=False, environment=False, hardware=False)
+    for step in range(3000):
+        run.log_metrics({"loss": float(step), "auc": step / 3000}, step=step)
+    print(run.ref, client._sender._proc.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no flush, no exit hooks
+    """
+)
+
+
+def test_the_sender_process_delivers_what_a_sigkilled_training_process_logged(
+    live_service, http, tmp_path
+):
+    """Every log call returned before the SIGKILL; the sender process, which shares the
+    segment, sends all of it on its own, then removes the segment and exits."""
+    spool = tmp_path / "spool"
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_SCRIPT, live_service.url, str(spool)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    ref, pid = done.stdout.split()
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{pid}").exists(), "the sender process outlived its drain"
+    assert pending_in_spool(spool) == (0, 0)  # drained: nothing left for `lineage sync`
+    query = (
+        "query($ref: String!) { node(ref: $ref) { ... on Run { status "
+        'loss: metric(key: "loss") { step value } auc: metric(key: "auc") { step } } } }'
+    )
+    node = _query(http, live_service, query, ref=ref)["node"]
+    assert node["status"] == "RUNNING"  # nobody was left to end it
+    assert [p["step"] for p in node["loss"]] == list(range(3000))
+    assert [p["value"] for p in node["loss"]] == [float(s) for s in range(3000)]
+    assert len(node["auc"]) == 3000
 
 
 # --- bad input ---------------------------------------------------------------------------------

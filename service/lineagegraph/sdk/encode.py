@@ -16,11 +16,12 @@ import operator
 import struct
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from lineagegraph.errors import BadInput
+
+if TYPE_CHECKING:  # pydantic is imported where events are validated, not in the sender process
+    from pydantic import BaseModel
 
 MAX_METRIC_KEY = 250
 _key_cache: dict[str, str] = {}
@@ -102,6 +103,8 @@ def metrics_payload(event_id: str, run_id: str, step: int, values: Mapping[str, 
 
 def build(model: type[BaseModel], **fields: Any) -> BaseModel:
     """Validate an event; a problem becomes a BadInput naming the field, at the caller."""
+    from pydantic import ValidationError
+
     try:
         return model(**fields)
     except ValidationError as exc:

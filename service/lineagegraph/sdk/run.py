@@ -165,14 +165,14 @@ class Run(RunReader):
         client = self.client
         if client._unreported:
             client._report()
-        with self._lock:
-            if step is None:
+        if step is None:
+            with self._lock:  # steps counted for the caller are unique across threads
                 self._step += 1
                 use = self._step
-            else:
-                use = step if type(step) is int and step >= 0 else check_step(step)
-                if use > self._step:
-                    self._step = use
+        else:
+            use = step if type(step) is int and step >= 0 else check_step(step)
+            if use > self._step:  # racy only against a concurrent explicit step: harmless
+                self._step = use
         sender = client._sender
         if sender is None:
             sender = client._pipeline()
