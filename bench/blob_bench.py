@@ -163,10 +163,11 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     bucket = f"bench-{secrets.token_hex(4)}"
+    threshold = (args.threshold_mb or args.part_mb) * MIB
     tuning = {
         "LINEAGE_S3_BUCKET": bucket,
         "LINEAGE_MULTIPART_PART_SIZE": str(args.part_mb * MIB),
-        "LINEAGE_MULTIPART_THRESHOLD": str(args.part_mb * MIB),
+        "LINEAGE_MULTIPART_THRESHOLD": str(threshold),
         "LINEAGE_MAX_ARTIFACT_SIZE": str(max(size, 1)),
     }
     try:
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 s3_secret_key=endpoint.secret_key,
                 s3_bucket=bucket,
                 multipart_part_size=args.part_mb * MIB,
-                multipart_threshold=args.part_mb * MIB,
+                multipart_threshold=threshold,
                 max_artifact_size=max(size, 1),
             )
             client = open_s3(settings)
@@ -290,8 +291,12 @@ def _measure(
                 _raw_up(client, bucket, source, settings, args, clock)
 
             sent = cached.stats.bytes_sent
+            cache = cached.digest_cache
+            assert cache is not None
+            hits = cache.hits
             again = clock("dedup", lambda: cached.upload(source))
             assert again.deduplicated
+            assert cache.hits == hits + 1, "the dedup re-upload missed the digest cache"
             assert cached.stats.bytes_sent == sent, "dedup sent bytes"
             pure = clock("dedup_hash", lambda: plain.upload(source))
             assert pure.deduplicated
@@ -371,8 +376,10 @@ def _table(
 
     print()
     path = "SDK -> service (GraphQL) -> presigned S3" if args.via == "service" else "in-process"
+    single = (args.threshold_mb or args.part_mb) > args.size_mb
     print(
         f"{args.size_mb} MiB, part size {args.part_mb} MiB, {args.concurrency} parts in flight, "
+        f"ours {'ONE PUT (threshold above the size)' if single else 'multipart'}, "
         f"{args.repeat} interleaved rounds, median [min-max]; {path}; "
         f"load average {_loadavg()}"
     )
@@ -420,6 +427,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--size-mb", type=int, default=500)
     parser.add_argument("--part-mb", type=int, default=64, help="part size for both (default 64)")
+    parser.add_argument(
+        "--threshold-mb",
+        type=int,
+        default=None,
+        help="our multipart threshold (default: the part size, so the file goes up in parts; "
+        "above the file size ours is one presigned PUT whose SHA-256 S3 checks on arrival)",
+    )
     parser.add_argument(
         "--concurrency", type=int, default=3, help="parts in flight for both (minio's default is 3)"
     )

@@ -64,6 +64,7 @@ class DigestCache:
         self.path = Path(path)
         self.racy_ns = int(racy_seconds * 1e9)
         self.max_entries = max_entries
+        self.hits = self.misses = 0  # lookups answered / not (this object, for tests and benches)
         self._warned = False
 
     @classmethod
@@ -97,6 +98,14 @@ class DigestCache:
 
     def get(self, key: FileKey) -> str | None:
         """The digest remembered for exactly this file version, or None."""
+        found = self._get(key)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def _get(self, key: FileKey) -> str | None:
         try:
             with self._db() as db:
                 row = db.execute(
