@@ -52,11 +52,13 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         assert isinstance(object_type, GraphQLObjectType)
         if object_type.is_type_of is not None:
             return None
-        grouped, defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
-        if defer_usages:
+        grouped, defer_usages, forbidden = self.collect_subfields(object_type, field_details_list)
+        if defer_usages or forbidden:
             return None
         columns: list[_Column] = []
         for key, details in grouped.items():
+            if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
+                return None
             node = details[0].node
             field_def = object_type.fields.get(node.name.value)
             if field_def is None or field_def.args or node.arguments or node.directives:
