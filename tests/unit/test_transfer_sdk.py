@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpcore
 import httpx
 import pytest
 
@@ -35,11 +36,11 @@ from lineagegraph.blob_protocol import (
     normalize_digest,
 )
 from lineagegraph.errors import BadInput
-from lineagegraph.sdk import _upload
+from lineagegraph.sdk import _s3http, _upload
 from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._hashing import CHUNK, HASH_CHUNK, crc32_range, input_file_size, sha256_file
 from lineagegraph.sdk._progress import progress_bars
-from lineagegraph.sdk._s3http import RetryPolicy
+from lineagegraph.sdk._s3http import RetryPolicy, default_http_client
 from lineagegraph.sdk._transfer import Transfers
 
 MIB = 1024**2
@@ -424,3 +425,26 @@ def test_part_crcs_come_from_the_hash_pass(
     result = transfers.upload(path)  # the fake S3 checks every part's CRC32
     assert result.blob.digest == _sha(data)
     assert result.stats.parts_sent == 4
+
+
+def test_default_client_reads_big_unless_a_proxy_is_configured(monkeypatch: pytest.MonkeyPatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with default_http_client(3) as client:
+        transport = client._transport
+        assert isinstance(transport, _s3http._BigReadTransport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    with default_http_client(3) as client:
+        assert not isinstance(client._transport, _s3http._BigReadTransport)
+
+
+def test_big_reads_ask_the_socket_for_at_least_a_mebibyte():
+    asked: list[int] = []
+
+    class Stream(httpcore.NetworkStream):
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            asked.append(max_bytes)
+            return b""
+
+    assert _s3http._BigReads(Stream()).read(65536) == b""
+    assert asked == [_s3http.RECEIVE_BYTES]
