@@ -3,10 +3,11 @@
 1. Batches that can break a lineage rule take the lineage lock first (cypher/ingest/lock).
 2. Read what the planner needs, in a handful of UNWIND queries for the whole batch.
 3. Plan (graph/ingest_plan.py, pure): decide every event, in order, and build the write rows.
-   Lineage edges are planned twice: the first pass lists the edges the batch would add, the
-   store then reads which exist and what their ends already reach, and the second pass decides
-   cycles with that knowledge (repeated if a rejection made the batch want other edges).
-4. Write: one UNWIND statement per kind of change, in dependency order.
+   The plan is made assuming that no lineage edge of the batch is stored and no stored path
+   joins their ends; the store then reads those facts for every edge the plan looked at, and
+   plans again only when they differ (repeated if the new plan looks at other edges).
+4. Write: one statement (cypher/ingest/write_batch), an UNWIND per kind of change, in
+   dependency order.
 The transaction function is pure apart from Neo4j, so the driver may retry it on transient errors.
 """
 
@@ -36,11 +37,12 @@ from lineagegraph.graph.results import EventResult
 from lineagegraph.models import IngestEvent
 from lineagegraph.refs import NodeKind, artifact_ref
 
+#: the write_batch parameter holding the registrations of each kind
 _REGISTER = {
-    NodeKind.DATASET_SNAPSHOT: "ingest.register_snapshots",
-    NodeKind.FEATURE_DEFINITION: "ingest.register_features",
-    NodeKind.MODEL: "ingest.register_models",
-    NodeKind.EVALUATION_REPORT: "ingest.register_reports",
+    NodeKind.DATASET_SNAPSHOT: "snapshots",
+    NodeKind.FEATURE_DEFINITION: "features",
+    NodeKind.MODEL: "models",
+    NodeKind.EVALUATION_REPORT: "reports",
 }
 _MAX_PLANNING_ROUNDS = 8
 
@@ -157,40 +159,37 @@ class Ingestor:
 
     # --- writes --------------------------------------------------------------------------------
     def _write(self, tx: neo4j.ManagedTransaction, plan: Plan) -> None:
-        def write(key: str, rows: list[dict[str, Any]], **extra: Any) -> None:
-            if rows:
-                tx.run(self._catalog[key].text, {"rows": _wire(rows), **extra}).consume()
-
-        write("ingest.upsert_runs", [_run_row(row) for row in plan.runs.values()])
-        write("ingest.link_parents", plan.parents)
-        for kind, key in _REGISTER.items():
-            write(key, plan.registrations.get(kind, []))
-        write("ingest.link_produced", [{"run": r, "ref": a} for r, a in sorted(plan.produced)])
-        write("ingest.link_derived", [{"feature": f, "source": s} for f, s in sorted(plan.derived)])
-        write(
-            "ingest.link_evaluates", [{"report": r, "model": m} for r, m in sorted(plan.evaluates)]
-        )
-        write("ingest.link_consumed", [plan.consumed[k] for k in sorted(plan.consumed)])
-        write("ingest.finish_runs", list(plan.finishes.values()))
-        write(
-            "ingest.merge_tags",
-            [{"ref": r, "keys": list(t), "values": list(t.values())} for r, t in plan.tags.items()],
-        )
-        write(
-            "ingest.merge_params",
-            [
+        """Every write of the batch in one statement (cypher/ingest/write_batch), one round trip."""
+        registered = plan.registrations
+        rows = {
+            "runs": [_run_row(row) for row in plan.runs.values()],
+            "parents": plan.parents,
+            **{param: registered.get(kind, []) for kind, param in _REGISTER.items()},
+            "produced": [{"run": r, "ref": a} for r, a in sorted(plan.produced)],
+            "derived": [{"feature": f, "source": s} for f, s in sorted(plan.derived)],
+            "evaluates": [{"report": r, "model": m} for r, m in sorted(plan.evaluates)],
+            "consumed": [plan.consumed[k] for k in sorted(plan.consumed)],
+            "finishes": list(plan.finishes.values()),
+            "tags": [
+                {"ref": r, "keys": list(t), "values": list(t.values())}
+                for r, t in plan.tags.items()
+            ],
+            "params": [
                 {"ref": r, "keys": list(p), "values": [dumps(v) for v in p.values()]}
                 for r, p in plan.params.items()
             ],
-        )
-        write("ingest.upsert_metrics", _metric_rows(plan))
+            "metrics": _metric_rows(plan),
+        }
+        if any(rows.values()):
+            params = {key: _wire(value) for key, value in rows.items()}
+            tx.run(self._catalog["ingest.write_batch"].text, params).consume()
 
 
 _RUN_FIELDS = frozenset({"ref", "name", "time", "createdAt"})
 
 
 def _run_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A planned run as upsert_runs takes it: the provenance given (non-null) as one map."""
+    """A planned run as write_batch takes it: the provenance given (non-null) as one map."""
     props = {k: v for k, v in row.items() if k not in _RUN_FIELDS and v is not None}
     return {**{k: row[k] for k in _RUN_FIELDS}, "props": props}
 
