@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import shutil
 import signal
 import subprocess
@@ -434,6 +435,28 @@ def test_the_sender_process_delivers_what_a_sigkilled_training_process_logged(
     assert [p["step"] for p in node["loss"]] == list(range(3000))
     assert [p["value"] for p in node["loss"]] == [float(s) for s in range(3000)]
     assert len(node["auc"]) == 3000
+
+
+def test_a_killed_sender_process_is_replaced_by_a_thread_and_nothing_is_lost(
+    live_service, tmp_path
+):
+    client = _client(live_service.url, tmp_path / "spool")
+    try:
+        with client.start_run("orphaned-sender", **NO_CAPTURE) as run:
+            for step in range(500):
+                run.log_metrics({"loss": float(step)}, step=step)
+            assert client.flush(30) == 0
+            child = client._sender._proc  # type: ignore[union-attr]
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(10)
+            for step in range(500, 1000):
+                run.log_metrics({"loss": float(step)}, step=step)
+        assert client.flush(30) == 0
+        assert type(client._sender).__name__ == "Sender"  # the thread took over
+        assert [s for s, _ in client.get_run(run.ref).metrics("loss")] == list(range(1000))
+    finally:
+        client.close(10)
+    assert pending_in_spool(tmp_path / "spool") == (0, 0)
 
 
 # --- bad input ---------------------------------------------------------------------------------

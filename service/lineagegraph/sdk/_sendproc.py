@@ -92,6 +92,7 @@ class ProcessSender:
         on_error: Callable[[EventError], None],
         on_assigned: Callable[[str, str], None],
         on_warning: Callable[[str], None],
+        on_exit: Callable[[ProcessSender], None] = lambda sender: None,
     ) -> None:
         self.spool = spool
         self.active: ActiveSegment | None = active
@@ -100,6 +101,8 @@ class ProcessSender:
         self.on_error = on_error
         self.on_assigned = on_assigned
         self.on_warning = on_warning
+        self.on_exit = on_exit  # the process ended without being told to stop
+        self._stopping = False
         self.others_bytes = 0
         self.append_lock = threading.Lock()
         self.orphan_pending = 0
@@ -185,6 +188,7 @@ class ProcessSender:
         """Tell the child to stop after the current request (it saves its ack file), wait for
         it, then remove the segment when everything in it was answered."""
         sock, proc = self._sock, self._proc
+        self._stopping = True
         if sock is not None:
             _send(sock, {"op": "stop"})
         if proc is not None:
@@ -237,6 +241,13 @@ class ProcessSender:
             self._ready.set()
             with self._progress:
                 self._progress.notify_all()
+            if not self._stopping and self._proc is not None:
+                log.warning("lineagegraph: the sender process ended; sending from a thread now")
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._proc.wait(5)
+                sock.close()
+                self._sock = None
+                self.on_exit(self)
 
     def _handle(self, message: dict[str, Any]) -> None:
         kind = message.get("t")

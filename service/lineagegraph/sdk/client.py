@@ -56,7 +56,7 @@ from lineagegraph.sdk.reproduce import reproduction_tags
 from lineagegraph.sdk.run import LineageWarning, Run, normalize_tags
 from lineagegraph.sdk.seeding import last_seeds, seed_everything
 from lineagegraph.sdk.sender import Backoff, EventError, Sender
-from lineagegraph.sdk.spool import Spool, frame
+from lineagegraph.sdk.spool import AckState, Spool, frame
 from lineagegraph.sdk.transport import HttpTransport, Transport
 
 log = logging.getLogger("lineagegraph.sdk")
@@ -177,6 +177,7 @@ class Client:
                 on_error=self._on_error,
                 on_assigned=self._on_assigned,
                 on_warning=self._unreported.append,
+                on_exit=self._sender_process_ended,
             )
         else:
             self._sender = Sender(
@@ -194,6 +195,37 @@ class Client:
                 backoff=Backoff(*self._backoff),
             )
         self._sender.start()
+
+    def _sender_process_ended(self, ended: ProcessSender) -> None:
+        """The sender process died (killed, crashed): go on with a sender thread on the same
+        segment, from what the process had acknowledged (its ack file)."""
+        if self._closed or self._sender is not ended:
+            return
+        with ended.append_lock:
+            active = ended.active
+            if active is None:
+                return
+            active.ack = AckState.load(active.ack_path)
+            active.read_to = active.ack.offset
+            active.acked(active.ack.offset)
+            thread = Sender(
+                self._transport,
+                self._spool,
+                active=active,
+                max_batch=self.settings.max_batch_size,
+                max_request_bytes=self.settings.max_request_bytes,
+                flush_interval=self.settings.flush_interval_seconds,
+                on_error=self._on_error,
+                on_assigned=self._on_assigned,
+                on_warning=self._unreported.append,
+                rotate_bytes=ended.rotate_bytes,
+                claim=False,
+                backoff=Backoff(*self._backoff),
+            )
+            thread.append_lock = ended.append_lock  # writers may hold the old reference
+            thread.others_bytes = ended.others_bytes
+            self._sender = thread
+        thread.start()
 
     def _after_fork_in_child(self) -> None:
         sender, self._sender = self._sender, None
