@@ -152,6 +152,11 @@ def make_file(path: Path, size: int) -> None:
             n += 1
 
 
+def threshold_mb(args: argparse.Namespace) -> int:
+    default: int = Settings.model_fields["multipart_threshold"].default
+    return int(args.threshold_mb or default // MIB)
+
+
 def run(args: argparse.Namespace) -> int:
     size = args.size_mb * MIB
     workdir = Path(tempfile.mkdtemp(prefix="lineage-blob-bench-", dir=args.workdir))
@@ -163,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     bucket = f"bench-{secrets.token_hex(4)}"
-    threshold = (args.threshold_mb or args.part_mb) * MIB
+    threshold = threshold_mb(args) * MIB
     tuning = {
         "LINEAGE_S3_BUCKET": bucket,
         "LINEAGE_MULTIPART_PART_SIZE": str(args.part_mb * MIB),
@@ -376,7 +381,7 @@ def _table(
 
     print()
     path = "SDK -> service (GraphQL) -> presigned S3" if args.via == "service" else "in-process"
-    single = (args.threshold_mb or args.part_mb) > args.size_mb
+    single = threshold_mb(args) > args.size_mb
     print(
         f"{args.size_mb} MiB, part size {args.part_mb} MiB, {args.concurrency} parts in flight, "
         f"ours {'ONE PUT (threshold above the size)' if single else 'multipart'}, "
@@ -431,8 +436,9 @@ def main(argv: list[str] | None = None) -> int:
         "--threshold-mb",
         type=int,
         default=None,
-        help="our multipart threshold (default: the part size, so the file goes up in parts; "
-        "above the file size ours is one presigned PUT whose SHA-256 S3 checks on arrival)",
+        help="our multipart threshold (default: the service's, 1024; below it ours is one "
+        "presigned PUT whose SHA-256 S3 checks on arrival, at or above it multipart with the "
+        "service's verification read)",
     )
     parser.add_argument(
         "--concurrency", type=int, default=3, help="parts in flight for both (minio's default is 3)"

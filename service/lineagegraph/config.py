@@ -55,7 +55,10 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     presign_expiry_seconds: int = Field(3600, ge=1, le=7 * 24 * 3600)
     max_artifact_size: int = Field(50 * 1024**3, ge=1)
-    multipart_threshold: int = Field(64 * 1024**2, ge=5 * 1024**2)
+    # below it one presigned PUT whose SHA-256 S3 checks on arrival (no read-back at commit);
+    # above it multipart (parts retried individually; the service reads the object back to
+    # prove its SHA-256, since S3 keeps only a composite checksum for multipart)
+    multipart_threshold: int = Field(1024**3, ge=5 * 1024**2, le=5 * 1024**3)
     multipart_part_size: int = Field(64 * 1024**2, ge=5 * 1024**2)
 
     # --- API limits --------------------------------------------------------------------------
