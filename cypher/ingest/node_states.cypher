@@ -2,7 +2,7 @@
 // mode: read
 // params: refs
 // What a batch needs to know about the nodes it names: kind, digest, status, producer, sources,
-// evaluated model and parent. Each ref is looked up by label and unique ref (one index seek per
+// evaluated model and parent, and an artifact's deprecation (the consume rule). Each ref is looked up by label and unique ref (one index seek per
 // label; a ref matches at most one of them).
 UNWIND $refs AS ref
 CALL (ref) {
@@ -23,6 +23,10 @@ RETURN ref,
        n.digest AS digest,
        n.status AS status,
        n.createdAt AS createdAt,
+       n.deprecated AS deprecated,
+       n.deprecationReason AS deprecationReason,
+       n.deprecationSunset AS deprecationSunset,
+       n.deprecationReplacement AS deprecationReplacement,
        COLLECT { MATCH (n)<-[:PRODUCED]-(p:Run) RETURN p.ref } AS producers,
        COLLECT { MATCH (n)-[:DERIVED_FROM]->(s) RETURN s.ref } AS sources,
        COLLECT { MATCH (n)-[:EVALUATES]->(m:Model) RETURN m.ref } AS evaluates,
