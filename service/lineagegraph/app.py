@@ -6,6 +6,7 @@ Resources are opened once in the lifespan and handed to requests as typed state.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -107,6 +108,12 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         resources = await anyio.to_thread.run_sync(open_resources, settings)
+        # Everything built so far (modules, the GraphQL schema, the driver) lives as long as the
+        # process: keep it out of the collector. A full collection then walks only what requests
+        # made; measured while serving impact queries on a loaded box: 2 full collections of 851
+        # ms in all (one of 648 ms) without this, one of 5 ms with it.
+        gc.collect()
+        gc.freeze()
         try:
             yield {"resources": resources}
         finally:
