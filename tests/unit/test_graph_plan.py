@@ -88,6 +88,28 @@ def test_cycles_use_stored_reachability_and_edges_of_the_batch():
     assert result.flow_edges == [(snapshot, RUN_REF)]
 
 
+def test_considered_lists_every_edge_a_check_looked_at_even_a_refused_one():
+    """The store reads stored facts for plan.considered: a refused or already-known edge is
+    there too, so a plan made on assumed facts is only kept when those edges' facts agree."""
+    snapshot = "dataset:s@1"
+    facts = GraphFacts(
+        nodes={
+            RUN_REF: KnownNode(RUN_REF, NodeKind.RUN),
+            snapshot: KnownNode(snapshot, NodeKind.DATASET_SNAPSHOT),
+        },
+        reach={RUN_REF: {snapshot}},
+        cycles_known=True,
+    )
+    result = plan(facts, {"type": "artifact_consumed", "run_id": RUN, "ref": snapshot})
+    assert result.results[0].code == "CYCLE"
+    assert result.flow_edges == []
+    assert result.considered == {(snapshot, RUN_REF)}
+    facts.reach, facts.existing_edges = {}, {(snapshot, RUN_REF)}
+    result = plan(facts, {"type": "artifact_consumed", "run_id": RUN, "ref": snapshot})
+    assert result.results[0].ok
+    assert result.considered == {(snapshot, RUN_REF)}
+
+
 def test_existing_edges_are_not_rechecked_nor_rewritten_as_new():
     snapshot = "dataset:s@1"
     facts = GraphFacts(
