@@ -116,3 +116,31 @@ def test_one_pass_sha256_and_part_crcs(tmp_path: Path, size: int) -> None:
     assert (digest, count, sum(seen)) == (_sha(data), size, size)
     assert crcs == [zlib.crc32(data[i : i + part]) for i in range(0, size, part)]
     assert sha256_and_part_crcs(file, None) == (_sha(data), size, [])
+
+
+def test_a_client_uses_the_cache_its_own_settings_choose(tmp_path: Path) -> None:
+    from lineagegraph.sdk import Client
+    from lineagegraph.sdk.testing import FakeService
+
+    def client(spool: str, **settings: object) -> Client:
+        return Client(
+            settings=load_settings(
+                url="http://fake.invalid", spool_dir=tmp_path / spool, **settings
+            ),
+            transport=FakeService().transport(),
+            handle_sigterm=False,
+            blobs=object(),  # type: ignore[arg-type]  # never called: only the cache is looked at
+        )
+
+    off = client("a", digest_cache=False)
+    placed = client("b", digest_cache_path=tmp_path / "mine.db")
+    try:
+        assert off._blobs is not None
+        assert off._blobs._digest_cache is False
+        assert placed._blobs is not None
+        chosen = placed._blobs._digest_cache
+        assert isinstance(chosen, DigestCache)
+        assert chosen.path == tmp_path / "mine.db"
+    finally:
+        off.close(1)
+        placed.close(1)

@@ -83,12 +83,17 @@ def _size(n: float) -> str:
 
 
 def put_command(args: argparse.Namespace) -> int:
+    from lineagegraph.sdk._client_blobs import configured_digest_cache
     from lineagegraph.sdk._transfer import Transfers
 
     started = time.monotonic()
     service = _store(args)
+    cache = configured_digest_cache()  # like the SDK: an unchanged file is not hashed again
     try:
-        with Transfers(service, concurrency=args.concurrency) as transfers, _bars(args) as phases:
+        with (
+            Transfers(service, concurrency=args.concurrency, digest_cache=cache) as transfers,
+            _bars(args) as phases,
+        ):
             result = transfers.upload(
                 args.path, media_type=args.media_type, expected_digest=args.digest, phases=phases
             )

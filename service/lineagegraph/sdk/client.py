@@ -44,7 +44,9 @@ from lineagegraph.refs import NodeKind, parse_ref
 from lineagegraph.sdk import lifecycle, provenance
 from lineagegraph.sdk._client_blobs import ClientBlobs
 from lineagegraph.sdk._diffs import DiffUploads, pending_diffs
+from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._download import DownloadResult
+from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
 from lineagegraph.sdk._sendproc import ProcessSender
 from lineagegraph.sdk._sendproc import supported as sendproc_supported
 from lineagegraph.sdk._service import BlobService
@@ -138,10 +140,13 @@ class Client:
         self._closed = False
         self._code_cache: provenance.CodeCapture | None = None
         self._blobs: ClientBlobs | None = None
+        # the client's own settings choose the digest cache, not only the environment's
+        digest_cache = DigestCache.from_settings(self.settings) or False
         if (blobs is None and transport is None) or blobs is True:
-            self._blobs = ClientBlobs.over_graphql(self.settings.url, secret(self.settings.token))
+            service = GraphQLBlobService(self.settings.url, secret(self.settings.token))
+            self._blobs = ClientBlobs(service, digest_cache=digest_cache)
         elif blobs is not None and not isinstance(blobs, bool):
-            self._blobs = ClientBlobs(blobs)
+            self._blobs = ClientBlobs(blobs, digest_cache=digest_cache)
         self._diffs: DiffUploads | None = None
         self._start_pipeline(claim=replay)
         if replay and self._blobs is not None and pending_diffs(Path(self.settings.spool_dir)):
