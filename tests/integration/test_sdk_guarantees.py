@@ -437,15 +437,25 @@ def test_the_sender_process_delivers_what_a_sigkilled_training_process_logged(
     assert len(node["auc"]) == 3000
 
 
+@pytest.mark.parametrize("hand_over_delay", [0.0, 0.5])
 def test_a_killed_sender_process_is_replaced_by_a_thread_and_nothing_is_lost(
-    live_service, tmp_path
+    live_service, tmp_path, hand_over_delay
 ):
+    """A flush that starts before the thread has taken over waits for it (the delay makes
+    that moment long; the suite once caught flush() returning 501 in it)."""
     client = _client(live_service.url, tmp_path / "spool")
     try:
         with client.start_run("orphaned-sender", **NO_CAPTURE) as run:
             for step in range(500):
                 run.log_metrics({"loss": float(step)}, step=step)
             assert client.flush(30) == 0
+            hand_over = client._sender.on_exit  # type: ignore[union-attr]
+
+            def slow_hand_over(ended):
+                time.sleep(hand_over_delay)
+                hand_over(ended)
+
+            client._sender.on_exit = slow_hand_over  # type: ignore[union-attr]
             child = client._sender._proc  # type: ignore[union-attr]
             os.kill(child.pid, signal.SIGKILL)
             child.wait(10)

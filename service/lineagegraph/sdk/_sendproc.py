@@ -180,6 +180,11 @@ class ProcessSender:
         )
         self._reader.start()
 
+    def ending(self) -> bool:
+        """The process ended without being told to stop: the client is handing its segment
+        to a sender thread (``on_exit``)."""
+        return self._proc is not None and not self._stopping and not self.alive()
+
     def alive(self) -> bool:
         proc = self._proc
         return proc is not None and proc.poll() is None and not self._dead.is_set()

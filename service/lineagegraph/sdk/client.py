@@ -16,6 +16,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 import uuid
 import warnings
 import weakref
@@ -536,8 +537,24 @@ class Client:
         """Block until everything queued has the service's answer, at most ``timeout``
         seconds; returns how many events remain unsent (they stay in the spool)."""
         self._report()
+        deadline = time.monotonic() + max(timeout, 0.0)
         sender = self._sender
         remaining = sender.flush(timeout) if sender is not None else 0
+        # a sender process that died hands its segment to a thread a moment later: wait for
+        # the hand-over and flush through the thread with what is left of the timeout
+        while (
+            remaining
+            and isinstance(sender, ProcessSender)
+            and sender.ending()
+            and not self._closed
+            and time.monotonic() < deadline
+        ):
+            if self._sender is sender:
+                time.sleep(0.01)
+                continue
+            sender = self._sender
+            left = max(deadline - time.monotonic(), 0.0)
+            remaining = sender.flush(left) if sender is not None else 0
         self._report()
         return remaining
 
