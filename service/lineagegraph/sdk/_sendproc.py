@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lineagegraph.sdk.sender import Backoff, EventError, Sender
+from lineagegraph.sdk.sender import Backoff, EventError, SegmentWriter, Sender
 from lineagegraph.sdk.spool import ActiveSegment, Spool
 
 log = logging.getLogger("lineagegraph.sdk")
@@ -77,7 +77,7 @@ def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = 
 
 
 # --- the training process's side ----------------------------------------------------------------
-class ProcessSender:
+class ProcessSender(SegmentWriter):
     """What the client holds instead of a :class:`Sender` when the sender is a process. Same
     surface as far as the client and the hot path use it."""
 
@@ -119,24 +119,7 @@ class ProcessSender:
         self._proc: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
 
-    # --- called from training threads -------------------------------------------------------
-    def enqueue(self, framed: bytes) -> None:
-        with self.append_lock:
-            active = self.active
-            assert active is not None, "enqueue needs an active segment"
-            active.append(framed)
-        if len(active.offsets) == self.max_batch:
-            self.nudge()
-
-    def spool_full(self, extra: int) -> bool:
-        active = self.active
-        used = self.others_bytes + (active.end if active is not None else 0)
-        return used + extra > self.spool.max_bytes
-
-    def pending(self) -> int:
-        active = self.active
-        return (len(active.offsets) if active is not None else 0) + self.orphan_pending
-
+    # --- called from training threads (enqueue, spool_full, pending: SegmentWriter) -------
     def nudge(self) -> None:
         sock = self._sock
         if sock is not None:

@@ -59,7 +59,7 @@ from lineagegraph.sdk.reproduce import reproduction_tags
 from lineagegraph.sdk.run import LineageWarning, Run, normalize_tags
 from lineagegraph.sdk.seeding import last_seeds, seed_everything
 from lineagegraph.sdk.sender import Backoff, EventError, Sender
-from lineagegraph.sdk.spool import AckState, Spool, frame
+from lineagegraph.sdk.spool import AckState, ActiveSegment, Spool, frame
 from lineagegraph.sdk.transport import HttpTransport, Transport
 
 log = logging.getLogger("lineagegraph.sdk")
@@ -186,21 +186,24 @@ class Client:
                 on_exit=self._sender_process_ended,
             )
         else:
-            self._sender = Sender(
-                self._transport,
-                self._spool,
-                active=active,
-                max_batch=self.settings.max_batch_size,
-                max_request_bytes=self.settings.max_request_bytes,
-                flush_interval=self.settings.flush_interval_seconds,
-                on_error=self._on_error,
-                on_assigned=self._on_assigned,
-                on_warning=self._unreported.append,  # a LineageWarning at the next call
-                rotate_bytes=rotate_bytes,
-                claim=claim,
-                backoff=Backoff(*self._backoff),
-            )
+            self._sender = self._thread_sender(active, rotate_bytes, claim=claim)
         self._sender.start()
+
+    def _thread_sender(self, active: ActiveSegment, rotate_bytes: int, *, claim: bool) -> Sender:
+        return Sender(
+            self._transport,
+            self._spool,
+            active=active,
+            max_batch=self.settings.max_batch_size,
+            max_request_bytes=self.settings.max_request_bytes,
+            flush_interval=self.settings.flush_interval_seconds,
+            on_error=self._on_error,
+            on_assigned=self._on_assigned,
+            on_warning=self._unreported.append,  # a LineageWarning at the next call
+            rotate_bytes=rotate_bytes,
+            claim=claim,
+            backoff=Backoff(*self._backoff),
+        )
 
     def _sender_process_ended(self, ended: ProcessSender) -> None:
         """The sender process died (killed, crashed): go on with a sender thread on the same
@@ -214,20 +217,7 @@ class Client:
             active.ack = AckState.load(active.ack_path)
             active.read_to = active.ack.offset
             active.acked(active.ack.offset)
-            thread = Sender(
-                self._transport,
-                self._spool,
-                active=active,
-                max_batch=self.settings.max_batch_size,
-                max_request_bytes=self.settings.max_request_bytes,
-                flush_interval=self.settings.flush_interval_seconds,
-                on_error=self._on_error,
-                on_assigned=self._on_assigned,
-                on_warning=self._unreported.append,
-                rotate_bytes=ended.rotate_bytes,
-                claim=False,
-                backoff=Backoff(*self._backoff),
-            )
+            thread = self._thread_sender(active, ended.rotate_bytes, claim=False)
             thread.append_lock = ended.append_lock  # writers may hold the old reference
             thread.others_bytes = ended.others_bytes
             self._sender = thread

@@ -96,7 +96,42 @@ class Backoff:
         self.attempts = 0
 
 
-class Sender:
+class SegmentWriter:
+    """What training threads call on a sender, a thread (:class:`Sender`) or a process
+    (``_sendproc.ProcessSender``): append to the active segment, ask whether the spool is full,
+    count what waits for an answer."""
+
+    spool: Spool
+    active: ActiveSegment | None
+    append_lock: threading.Lock
+    max_batch: int
+    others_bytes: int
+    orphan_pending: int
+
+    def nudge(self) -> None:
+        raise NotImplementedError
+
+    def enqueue(self, framed: bytes) -> None:
+        """Append one framed record to the active segment (the sender reads it back from
+        there: the file is the queue, in this thread or in a sender process)."""
+        with self.append_lock:
+            active = self.active
+            assert active is not None, "enqueue needs an active segment"
+            active.append(framed)
+        if len(active.offsets) == self.max_batch:  # a full batch: send now, not at the interval
+            self.nudge()
+
+    def spool_full(self, extra: int) -> bool:
+        active = self.active
+        used = self.others_bytes + (active.end if active is not None else 0)
+        return used + extra > self.spool.max_bytes
+
+    def pending(self) -> int:
+        active = self.active
+        return (len(active.offsets) if active is not None else 0) + self.orphan_pending
+
+
+class Sender(SegmentWriter):
     def __init__(
         self,
         transport: Transport,
@@ -143,26 +178,7 @@ class Sender:
         self._progress = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    # --- called from training threads -------------------------------------------------------
-    def enqueue(self, framed: bytes) -> None:
-        """Append one framed record to the active segment (the sender reads it back from
-        there: the file is the queue, in this thread or in a sender process)."""
-        with self.append_lock:
-            active = self.active
-            assert active is not None, "enqueue needs an active segment"
-            active.append(framed)
-        if len(active.offsets) == self.max_batch:  # a full batch: send now, not at the interval
-            self.nudge()
-
-    def spool_full(self, extra: int) -> bool:
-        active = self.active
-        used = self.others_bytes + (active.end if active is not None else 0)
-        return used + extra > self.spool.max_bytes
-
-    def pending(self) -> int:
-        active = self.active
-        return (len(active.offsets) if active is not None else 0) + self.orphan_pending
-
+    # --- called from training threads: enqueue, spool_full, pending (SegmentWriter) ---------
     def nudge(self) -> None:
         """Send what is queued now rather than at the next interval."""
         self._wake.set()
