@@ -40,23 +40,13 @@ from typing import Any
 import httpx
 import neo4j
 
-from bench.sdk_overhead import ROOT, free_port, process, wait_http
+from bench.sdk_overhead import service_on_stack
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.tokens import TokenStore
 
 SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.30.0/integration/airflow"
 SOURCES = 10
-
-SERVE = """
-import sys
-from lineagegraph.cli.serve import serve
-from lineagegraph.config import load_settings
-port, neo4j, password, s3, access, secret = sys.argv[1:7]
-serve(load_settings(port=int(port), neo4j_uri=neo4j, neo4j_password=password or None,
-      s3_endpoint=s3, s3_access_key=access, s3_secret_key=secret, log_level="warning",
-      auth_enabled=True))
-"""
 
 
 # --- the workload ------------------------------------------------------------------------------
@@ -266,33 +256,16 @@ class Result:
 
 @contextlib.contextmanager
 def service(work: Path) -> Iterator[tuple[str, neo4j.Driver]]:
-    from lineagegraph.cli._localstack import stack_module
-
-    with stack_module().throwaway_stack(work / "stack", ROOT / ".cache") as stack:
-        creds = stack.credentials
-        port = free_port()
-        cmd = [
-            sys.executable,
-            "-c",
-            SERVE,
-            str(port),
-            stack.neo4j.uri,
-            creds.neo4j_password or "",
-            stack.s3.endpoint,
-            creds.s3_access_key,
-            creds.s3_secret_key,
-        ]
-        with process(cmd, work / "service.log"):
-            url = f"http://127.0.0.1:{port}"
-            wait_http(url + "/readyz")
-            auth = ("neo4j", creds.neo4j_password) if creds.neo4j_password else None
-            with neo4j.GraphDatabase.driver(stack.neo4j.uri, auth=auth) as driver:
-                try:
-                    yield url, driver
-                except BaseException:
-                    log = (work / "service.log").read_text(errors="replace")
-                    print("--- service log (tail) ---\n" + log[-6000:], file=sys.stderr)
-                    raise
+    with service_on_stack(work, auth=True) as (url, stack):
+        password = stack.credentials.neo4j_password
+        auth = ("neo4j", password) if password else None
+        with neo4j.GraphDatabase.driver(stack.neo4j.uri, auth=auth) as driver:
+            try:
+                yield url, driver
+            except BaseException:
+                log = (work / "service.log").read_text(errors="replace")
+                print("--- service log (tail) ---\n" + log[-6000:], file=sys.stderr)
+                raise
 
 
 def table(results: list[Result], baseline: str) -> str:

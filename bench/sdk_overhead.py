@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # One BLAS thread: a multi-threaded BLAS on a loaded 2-core machine makes step times swing by
 # 10x; with one, the loop is steady and a tracker's background thread has the other core.
@@ -176,18 +177,19 @@ SERVE = """
 import sys
 from lineagegraph.cli.serve import serve
 from lineagegraph.config import load_settings
-port, neo4j, password, s3, access, secret = sys.argv[1:7]
+port, neo4j, password, s3, access, secret, auth = sys.argv[1:8]
 serve(load_settings(port=int(port), neo4j_uri=neo4j, neo4j_password=password or None,
-      s3_endpoint=s3, s3_access_key=access, s3_secret_key=secret, log_level="warning"))
+      s3_endpoint=s3, s3_access_key=access, s3_secret_key=secret, log_level="warning",
+      auth_enabled=auth == "on"))
 """
 
 
 @contextlib.contextmanager
-def lineage_service(work: Path) -> Iterator[str]:
+def service_on_stack(work: Path, *, auth: bool = False) -> Iterator[tuple[str, Any]]:
+    """A throw-away Neo4j + S3 stack and the service in its own process: (url, stack)."""
     from lineagegraph.cli._localstack import stack_module
 
-    stack_mod = stack_module()
-    with stack_mod.throwaway_stack(work / "stack", ROOT / ".cache") as stack:
+    with stack_module().throwaway_stack(work / "stack", ROOT / ".cache") as stack:
         port = free_port()
         creds = stack.credentials
         cmd = [
@@ -200,11 +202,18 @@ def lineage_service(work: Path) -> Iterator[str]:
             stack.s3.endpoint,
             creds.s3_access_key,
             creds.s3_secret_key,
+            "on" if auth else "off",
         ]
         with process(cmd, work / "service.log"):
             url = f"http://127.0.0.1:{port}"
             wait_http(url + "/readyz")
-            yield url
+            yield url, stack
+
+
+@contextlib.contextmanager
+def lineage_service(work: Path) -> Iterator[str]:
+    with service_on_stack(work) as (url, _):
+        yield url
 
 
 @contextlib.contextmanager
