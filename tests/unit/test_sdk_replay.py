@@ -118,7 +118,8 @@ def test_the_cli_reports_and_exits_nonzero_while_events_remain(tmp_path, capsys)
 
 
 # A training process whose service never answers: ten steps are spooled, the last record is cut
-# short as by a crash mid-write, and the process dies (SIGKILL) with nothing acknowledged.
+# short as by a crash mid-append (payload without header), and the process dies (SIGKILL) with
+# nothing acknowledged.
 TORN = textwrap.dedent(
     """
     import os, signal, sys
@@ -130,8 +131,11 @@ TORN = textwrap.dedent(
     run = client.start_run("torn", code=False, environment=False, hardware=False)
     for step in range(10):
         run.log_metrics({"loss": float(step)})
-    print(client._sender.active.path, flush=True)
-    os.write(client._sender.active.fd, frame(b'{"event_id":"cut-short"}')[:-5])
+    active = client._sender.active
+    print(active.path, flush=True)
+    # killed while appending: the payload copied into the map, its header not yet stored
+    payload = frame(b'{"event_id":"cut-short"}')[8:]
+    active.mapped[active.end + 8 : active.end + 8 + len(payload)] = payload
     os.kill(os.getpid(), signal.SIGKILL)
     """
 )

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 
-from lineagegraph.sdk.spool import MAGIC, AckState, Spool, frame, scan
+from lineagegraph.sdk.spool import (
+    DATA_START,
+    MAGIC,
+    AckState,
+    ScanResult,
+    Spool,
+    frame,
+    framed_size,
+    scan,
+)
 
 
 def _segment_with(spool: Spool, payloads: list[bytes]):
@@ -30,45 +38,110 @@ def test_records_read_back_in_order_with_their_end_offsets(tmp_path):
     assert [p for _, p in again.records] == payloads[2:]
 
 
-def test_a_torn_tail_is_detected_and_dropped(tmp_path):
+def _poke(segment, at: int, raw: bytes) -> None:
+    """Bytes straight into the writer's map (what a crash mid-append can leave)."""
+    segment.mapped[at : at + len(raw)] = raw
+
+
+def test_a_fresh_segment_is_pre_sized_and_its_zero_tail_is_the_clean_end(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = spool.new_segment()
+    assert segment.path.stat().st_size == segment.capacity >= 4096
+    assert scan(segment.path) == ScanResult([], DATA_START)
+    segment.append(frame(b"one"))
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.valid_end == segment.end == DATA_START + framed_size(3)
+    assert (found.torn_bytes, found.corrupt_at) == (0, None)
+
+
+def test_a_payload_without_its_header_is_a_torn_tail(tmp_path):
+    # the writer copies the payload, then stores the header: killed in between, the record
+    # has a zero header with bytes behind it (the call never returned)
     spool = Spool(tmp_path, 1 << 20)
     segment = _segment_with(spool, [b"one", b"two"])
-    whole = frame(b"three-is-longer")
-    os.write(segment.fd, whole[: len(whole) - 4])  # the crash cut the last write short
+    _poke(segment, segment.end + 8, b"three-is-longer")
     found = scan(segment.path)
     assert [p for _, p in found.records] == [b"one", b"two"]
-    assert found.torn_bytes == len(whole) - 4
+    assert found.valid_end == segment.end
+    assert found.torn_bytes == 8 + len(b"three-is-longer")
     assert found.corrupt_at is None
 
 
-def test_a_torn_header_is_a_torn_tail_too(tmp_path):
+def test_a_header_cut_short_is_a_torn_tail_too(tmp_path):
     spool = Spool(tmp_path, 1 << 20)
     segment = _segment_with(spool, [b"one"])
-    os.write(segment.fd, b"\x05\x00")
+    whole = frame(b"two")
+    _poke(segment, segment.end + 8, whole[8:])
+    _poke(segment, segment.end, whole[:2])  # the length's low bytes only, no checksum
     found = scan(segment.path)
     assert [p for _, p in found.records] == [b"one"]
-    assert found.torn_bytes == 2
+    assert found.torn_bytes == framed_size(3)
+    assert found.corrupt_at is None
 
 
 def test_a_bad_checksum_in_the_last_frame_is_a_torn_tail(tmp_path):
     spool = Spool(tmp_path, 1 << 20)
     segment = _segment_with(spool, [b"one", b"two"])
-    data = bytearray(segment.path.read_bytes())
-    data[-1] ^= 0xFF
-    segment.path.write_bytes(bytes(data))
+    last = scan(segment.path).records[0][0]
+    segment.mapped[last + 8] ^= 0xFF  # the last record's first payload byte
     found = scan(segment.path)
     assert [p for _, p in found.records] == [b"one"]
-    assert found.torn_bytes == len(frame(b"two"))
+    assert found.torn_bytes == framed_size(3)
+    assert found.corrupt_at is None
 
 
 def test_damage_in_the_middle_is_corruption_not_a_tail(tmp_path):
     spool = Spool(tmp_path, 1 << 20)
     segment = _segment_with(spool, [b"one", b"two", b"three"])
-    data = bytearray(segment.path.read_bytes())
-    second = len(MAGIC) + len(frame(b"one"))
-    data[second + 8] ^= 0xFF  # first payload byte of "two"
-    segment.path.write_bytes(bytes(data))
+    second = DATA_START + framed_size(3)
+    segment.mapped[second + 8] ^= 0xFF  # first payload byte of "two"
     found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.corrupt_at == second
+
+
+def test_a_header_zeroed_in_the_middle_is_corruption_not_the_end(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = _segment_with(spool, [b"one", b"two", b"three"])
+    second = DATA_START + framed_size(3)
+    _poke(segment, second, bytes(8))  # valid frames follow: not a writer that died
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.corrupt_at == second
+
+
+def test_a_segment_grows_past_its_first_size(tmp_path):
+    spool = Spool(tmp_path, 64 << 20)
+    segment = spool.new_segment()
+    first = segment.capacity
+    payloads = [bytes([i % 251]) * 1000 for i in range(3 * first // 1000)]
+    for payload in payloads:
+        segment.append(frame(payload))
+    assert segment.capacity > first
+    assert segment.path.stat().st_size == segment.capacity
+    assert [p for _, p in scan(segment.path).records] == payloads
+
+
+def _legacy_segment(path, payloads: list[bytes], tail: bytes = b"") -> None:
+    path.write_bytes(MAGIC + b"".join(frame(p) for p in payloads) + tail)
+
+
+def test_the_older_append_only_format_is_still_read(tmp_path):
+    path = tmp_path / "old.wal"
+    whole = frame(b"three-is-longer")
+    _legacy_segment(path, [b"one", b"two"], whole[:-4])  # a write cut short by a crash
+    found = scan(path)
+    assert [p for _, p in found.records] == [b"one", b"two"]
+    assert found.torn_bytes == len(whole) - 4
+    _legacy_segment(path, [b"one"], b"\x05\x00")  # a torn header
+    assert scan(path).torn_bytes == 2
+    _legacy_segment(path, [b"one", b"two", b"three"])
+    data = bytearray(path.read_bytes())
+    second = len(MAGIC) + len(frame(b"one"))
+    data[second + 8] ^= 0xFF
+    path.write_bytes(bytes(data))
+    found = scan(path)
     assert [p for _, p in found.records] == [b"one"]
     assert found.corrupt_at == second
 
@@ -133,4 +206,5 @@ def test_used_bytes_counts_segments(tmp_path):
     spool = Spool(tmp_path, 1 << 20)
     a = _segment_with(spool, [b"x" * 100])
     b = _segment_with(spool, [b"y" * 50])
-    assert spool.used_bytes() == a.end + b.end
+    assert spool.used_bytes() == a.capacity + b.capacity  # pre-sized files count whole
+    assert spool.used_bytes(exclude=a.path) == b.capacity

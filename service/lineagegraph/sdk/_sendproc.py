@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from lineagegraph.sdk.sender import Backoff, EventError, SegmentWriter, Sender
-from lineagegraph.sdk.spool import ActiveSegment, Spool
+from lineagegraph.sdk.spool import ActiveSegment, Spool, scan
 
 log = logging.getLogger("lineagegraph.sdk")
 
@@ -275,8 +275,8 @@ class ProcessSender(SegmentWriter):
         if now - self._measured > 0.5:
             self._measured = now
             with contextlib.suppress(OSError):
-                used = self.spool.used_bytes()
-                self.others_bytes = max(0, used - (active.end if active is not None else 0))
+                self.others_bytes = self.spool.used_bytes(active.path if active else None)
+            self.grow_ahead()
         if message.get("ready"):
             self._ready.set()
         with self._progress:
@@ -359,10 +359,10 @@ class _ChildSender(Sender):
         if active is None or active.fd < 0:
             return True
         try:
-            size = os.path.getsize(active.path)
+            more = scan(active.path, active.read_to, limit=1).records
         except OSError:
             return True
-        return active.read_to >= size and active.ack.offset >= active.read_to
+        return not more and active.ack.offset >= active.read_to
 
 
 class _LogToParent(logging.Handler):
@@ -440,7 +440,7 @@ def child_main() -> None:
                 if sender.active is not None and sender.drained():
                     # nobody else will: remove the fully answered segment on stop
                     with contextlib.suppress(OSError):
-                        sender.active.end = os.path.getsize(sender.active.path)
+                        sender.active.end = scan(sender.active.path).valid_end
                     sender.owns_active = True
                 break
             op = json.loads(data).get("op")

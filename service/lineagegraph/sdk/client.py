@@ -159,6 +159,8 @@ class Client:
         self._pid = os.getpid()
         self._ids = itertools.count()
         self._id_prefix = secrets.token_hex(10) + "-"
+        for run in self._runs:  # their cached record heads hold the old prefix
+            run._shapes = {}
         self._spool = Spool(Path(self.settings.spool_dir), self.settings.spool_max_bytes)
         rotate_bytes = min(64 * 1024**2, max(self.settings.spool_max_bytes // 4, 4096))
         active = self._spool.new_segment()

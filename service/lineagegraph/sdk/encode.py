@@ -194,7 +194,7 @@ _N_TAIL = struct.Struct("<QdQ")
 class MetricsShape:
     """What one (process, run, key set) needs to make records: a Struct and its constant head."""
 
-    __slots__ = ("const", "n", "pack")
+    __slots__ = ("const", "length", "n", "pack", "size")
 
     def __init__(self, id_prefix: str, run_id: str, keys: tuple[str, ...]) -> None:
         prefix = id_prefix.encode()
@@ -204,7 +204,10 @@ class MetricsShape:
             (b"N", bytes((len(prefix),)), prefix, run_id.encode(), _head_of(keys))
         )
         self.n = len(keys)
-        self.pack = struct.Struct(f"<{len(self.const)}sQdQ{len(keys)}d").pack
+        packer = struct.Struct(f"<{len(self.const)}sQdQ{len(keys)}d")
+        self.pack = packer.pack
+        self.length = packer.size  # every record of this shape has this many bytes
+        self.size = (packer.size + 15) & ~7  # ... and takes this many in a mapped segment
 
 
 def metric_numbers(keys: tuple[object, ...], values: Sequence[object]) -> list[float]:

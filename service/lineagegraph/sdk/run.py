@@ -8,8 +8,6 @@ run from 0: each call without ``step`` takes the step after the latest one used.
 from __future__ import annotations
 
 import math
-import os
-import struct
 import threading
 import time
 import uuid
@@ -41,6 +39,7 @@ from lineagegraph.sdk.encode import (
 )
 from lineagegraph.sdk.jsonable import to_json_object
 from lineagegraph.sdk.reads import RunReader
+from lineagegraph.sdk.spool import HEAD
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,9 +49,8 @@ if TYPE_CHECKING:
 MAX_ERROR_MESSAGE = 10_000
 _RUNNING = RunStatus.RUNNING
 _now = time.time
-_write = os.write
 _crc32 = zlib.crc32
-_frame_head = struct.Struct("<II").pack  # spool.frame, inlined
+_head = HEAD.pack_into  # a frame header (length | crc << 32) into the mapped segment
 
 
 class LineageWarning(UserWarning):
@@ -120,7 +118,6 @@ class Run(RunReader):
         self._lock = threading.RLock()  # re-entered when SIGTERM interrupts log_metrics
         self._killed_by_signal = False
         self._shapes: dict[tuple[Any, ...], MetricsShape] = {}
-        self._shapes_for: str | None = None
         self._querier = client._reader
         self._before_read = client._flush_before_read
 
@@ -158,8 +155,8 @@ class Run(RunReader):
         The training loop's path, written out in one function: inside a NumPy loop the caches
         are cold between steps and every Python call level costs a microsecond or more. The
         record is one ``struct.pack`` of a Struct cached per key set (``encode.MetricsShape``),
-        framed and written with one ``write(2)``: once this returns, the event survives a crash
-        of the process."""
+        copied into the memory-mapped spool segment with its frame header (no system call):
+        once this returns, the event survives a crash of the process."""
         if self.status is not _RUNNING and not self._check_open("log_metrics"):
             return
         client = self.client
@@ -177,34 +174,39 @@ class Run(RunReader):
         if sender is None:
             sender = client._pipeline()
         keys = tuple(values) if type(values) is dict and values else check_metrics(values)
-        shapes = self._shapes
-        if self._shapes_for is not client._id_prefix:  # a new pipeline (fork): new id prefix
-            shapes = self._shapes = {}
-            self._shapes_for = client._id_prefix
-        shape = shapes.get(keys)
+        shape = self._shapes.get(keys)  # emptied when the client's id prefix changes (fork)
         if shape is None:
-            shape = shapes[keys] = MetricsShape(client._id_prefix, self._run_id, keys)  # type: ignore[arg-type]
+            shape = self._shapes[keys] = MetricsShape(client._id_prefix, self._run_id, keys)  # type: ignore[arg-type]
         numbers = values.values()
         for value in numbers:
             if type(value) is not float:
                 numbers = metric_numbers(keys, list(numbers))  # type: ignore[assignment]
                 break
         payload = shape.pack(shape.const, next(client._ids), _now(), use, *numbers)
-        framed = _frame_head(len(payload), _crc32(payload)) + payload
-        try:
-            with sender.append_lock:
-                active = sender.active
-                if active is None:
-                    raise OSError("no active spool segment")
-                if sender.others_bytes + active.end + len(framed) > client._spool.max_bytes:
-                    client._drop("the spool is full")
+        with sender.append_lock:
+            active = sender.active
+            if active is None:
+                client._drop("the spool could not be written (no active segment)")
+                return
+            at = active.end
+            end = at + shape.size
+            if end > active.limit:  # grow the file, or the spool cap is reached
+                try:
+                    if not sender.make_room(active, end):
+                        client._drop("the spool is full")
+                        return
+                except OSError as exc:  # disk full or gone: report, never crash training
+                    client._drop(f"the spool could not be written ({exc})")
                     return
-                _write(active.fd, framed)
-                active.end += len(framed)
-                active.offsets.append(active.end)
-        except OSError as exc:  # disk full or gone: report, never crash training
-            client._drop(f"the spool could not be written ({exc})")
-            return
+            mapped = active.mapped
+            assert mapped is not None  # make_room refuses an unmapped segment
+            # the payload first, then its header as one aligned word: a reader that sees the
+            # header sees the whole record; a crash before the header leaves a zero header
+            start = at + 8
+            mapped[start : start + shape.length] = payload
+            _head(mapped, at, shape.length | _crc32(payload) << 32)
+            active.end = end
+            active.offsets.append(end)
         if len(active.offsets) == sender.max_batch:  # a full batch: send now
             sender.nudge()
         if lifecycle.deferred_sigterm is not None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineagegraph.sdk.encode import metrics_json, metrics_record_id
-from lineagegraph.sdk.spool import AckState, ActiveSegment, Segment, Spool, scan
+from lineagegraph.sdk.spool import GROW_BYTES, AckState, ActiveSegment, Segment, Spool, scan
 from lineagegraph.sdk.transport import (
     AuthError,
     BatchRejected,
@@ -121,6 +121,33 @@ class SegmentWriter:
         if len(active.offsets) == self.max_batch:  # a full batch: send now, not at the interval
             self.nudge()
 
+    def make_room(self, active: ActiveSegment, end: int) -> bool:
+        """(The append lock held.) Room for a droppable record ending at ``end``: False when the
+        spool cap forbids it, else the file is grown if needed and ``active.limit`` moved (the
+        hot path's one check). An OSError (disk full) propagates."""
+        if active.mapped is None:
+            raise OSError("the spool segment is not mapped for writing")
+        room = self.spool.max_bytes - self.others_bytes
+        if end > room:
+            active.limit = min(active.capacity, room)
+            return False
+        if end > active.capacity:
+            active.grow(min(max(end, active.capacity + GROW_BYTES), max(room, end)))
+        active.limit = min(active.capacity, room)
+        return True
+
+    def grow_ahead(self) -> None:
+        """Off the training thread: keep half a growth step of mapped room ahead of the writer,
+        and the limit in step with the spool cap."""
+        with self.append_lock:
+            active = self.active
+            if active is None or active.mapped is None:
+                return
+            room = self.spool.max_bytes - self.others_bytes
+            want = min(active.end + GROW_BYTES // 2, room)
+            with contextlib.suppress(OSError):  # disk full: the training thread will report it
+                self.make_room(active, max(want, active.end))
+
     def spool_full(self, extra: int) -> bool:
         active = self.active
         used = self.others_bytes + (active.end if active is not None else 0)
@@ -166,6 +193,7 @@ class Sender(SegmentWriter):
         self.append_lock = threading.Lock()  # guards active segment writes + queue order
         self.queue: deque[Item] = deque()  # read back from the active segment, not yet answered
         self.orphans: list[Segment] = []
+        self._suspect: int | None = None
         self.orphan_pending = 0
         self.busy_segments = 0
         self.sent = 0
@@ -273,8 +301,10 @@ class Sender(SegmentWriter):
             self.orphan_pending += len(scan(segment.path, segment.ack.offset).records)
 
     def _measure_spool(self) -> None:
-        active_bytes = self.active.end if self.active is not None else 0
-        self.others_bytes = max(0, self.spool.used_bytes() - active_bytes)
+        exclude = self.active.path if self.active is not None else None
+        self.others_bytes = self.spool.used_bytes(exclude)
+        if self.owns_active:
+            self.grow_ahead()
 
     def _replay_step(self) -> None:
         segment = self.orphans[0]
@@ -308,7 +338,13 @@ class Sender(SegmentWriter):
             return
         found = scan(active.path, active.read_to, limit=room)
         if found.corrupt_at is not None:
-            log.error("lineagegraph: the active spool segment %s is damaged", active.path)
+            # a record being written can look damaged for an instant: only the same damage
+            # seen twice in a row is reported
+            if self._suspect == found.corrupt_at:
+                log.error("lineagegraph: the active spool segment %s is damaged", active.path)
+            self._suspect = found.corrupt_at
+        else:
+            self._suspect = None
         self.queue.extend((end, event_id_of(payload), payload) for end, payload in found.records)
         if found.records:
             active.read_to = found.valid_end

@@ -4,14 +4,26 @@ Layout of ``spool_dir``: one append-only segment ``<client>-<seq>.wal`` per clie
 time, locked (``flock``) by the process writing it, and beside it ``<segment>.ack`` holding the
 offset up to which the service has answered every event (plus the refs the service assigned).
 
-Segment format: the 8-byte magic ``LGSPOOL1``, then records ``<u32 length><u32 crc32><payload>``
-(little endian). A record whose frame runs past the end of the file, or whose checksum does not
-match as the last frame, is a torn tail (a write cut short by a crash): it is dropped. A bad
-frame followed by more data is corruption: the segment is kept as ``.corrupt`` for inspection.
+Segment format (``LGSPOOL2``, what this version writes): the 8-byte magic, then frames
+``<u32 length><u32 crc32><payload>`` (little endian), each padded with zeros to a multiple of 8
+bytes. The file is pre-sized (``posix_fallocate``, grown in chunks of up to 1 MiB) and memory
+mapped by the writer: a log call copies its payload into the map, then stores the frame's header
+as one aligned 8-byte word, with no system call. The page cache outlives the process, so a
+record whose call returned survives SIGKILL; the sender's ``fdatasync`` (group commit, never in
+the training thread) makes it survive the machine too. A zero header is the end of the data.
 
-Writes from the training thread are plain ``write(2)`` calls (they survive a crash of the
-process); ``fdatasync`` happens in the sender thread (group commit), so training never waits on
-the disk.
+Torn versus corrupt, for a zero-filled tail:
+
+- A zero header with only zeros after it: the clean end.
+- A zero header with non-zero bytes after it and no valid frame in the next MiB: the writer died
+  after copying a payload but before storing its header (the call never returned): a torn tail,
+  dropped with a warning. A valid frame behind it means a header was lost in the middle: corrupt.
+- A bad frame (checksum, or a length running past the file) followed by nothing but zeros: a torn
+  tail. A bad frame with non-zero data behind it: corrupt.
+
+Corrupt segments are kept as ``.corrupt`` after replaying what precedes the damage. Segments of
+the older append-only format (``LGSPOOL1``: no padding, the file's end is the data's end) are
+still read: a bad last frame is a torn tail, a bad frame with data behind it corruption.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import mmap
 import os
 import secrets
 import struct
@@ -29,18 +42,37 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger("lineagegraph.sdk")
 
-MAGIC = b"LGSPOOL1"
+MAGIC = b"LGSPOOL1"  # the older append-only format: read, no longer written
+MAGIC_MAPPED = b"LGSPOOL2"  # pre-sized, memory mapped, zero header = end of the data
+DATA_START = 8  # both magics are 8 bytes
 _FRAME = struct.Struct("<II")
+#: a frame header as one little-endian word (``length | crc << 32``): one aligned 8-byte store
+HEAD = struct.Struct("<Q")
 MAX_RECORD_BYTES = 64 * 1024**2
 SEGMENT_SUFFIX = ".wal"
 ACK_SUFFIX = ".ack"
+PAGE = mmap.PAGESIZE
+GROW_BYTES = 1024**2  # a mapped segment grows by this much at most at a time
+_SEARCH_BYTES = 1024**2  # how far past a zero header a lost header's successor is looked for
+_MADV_POPULATE_WRITE = getattr(mmap, "MADV_POPULATE_WRITE", 23)  # Linux >= 5.14
 
 
 def frame(payload: bytes) -> bytes:
     return _FRAME.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def framed_size(payload_len: int) -> int:
+    """Bytes a payload takes in a mapped segment: the 8-byte header, the payload, zero padding
+    to a multiple of 8 (so every header is an aligned word)."""
+    return (payload_len + 15) & ~7
+
+
+def _round_pages(n: int) -> int:
+    return -(-n // PAGE) * PAGE
 
 
 @dataclass
@@ -56,10 +88,12 @@ class ScanResult:
 def scan(path: Path, start: int = 0, limit: int | None = None) -> ScanResult:
     """Read records from ``start`` (0 means just after the magic), at most ``limit`` of them."""
     with path.open("rb") as fh:
-        data_start = len(MAGIC)
-        if fh.read(data_start) != MAGIC:
+        magic = fh.read(DATA_START)
+        if magic == MAGIC_MAPPED:
+            return _scan_mapped(fh, max(start, DATA_START), limit)
+        if magic != MAGIC:
             return ScanResult([], 0, corrupt_at=0)
-        offset = max(start, data_start)
+        offset = max(start, DATA_START)
         fh.seek(offset)
         size = os.fstat(fh.fileno()).st_size
         records: list[tuple[int, bytes]] = []
@@ -87,11 +121,76 @@ def _bad_frame(records: list[tuple[int, bytes]], offset: int, end: int, size: in
     return ScanResult(records, offset, corrupt_at=offset)
 
 
+def _scan_mapped(fh: BinaryIO, offset: int, limit: int | None) -> ScanResult:
+    size = os.fstat(fh.fileno()).st_size
+    fh.seek(offset)
+    records: list[tuple[int, bytes]] = []
+    unpack = _FRAME.unpack
+    while offset + _FRAME.size <= size and (limit is None or len(records) < limit):
+        length, crc = unpack(fh.read(_FRAME.size))
+        if length == 0 and crc == 0:
+            return _zero_header(fh, records, offset, size)
+        step = framed_size(length)
+        if length > MAX_RECORD_BYTES or offset + _FRAME.size + length > size:
+            return _bad_mapped_frame(fh, records, offset, offset + _FRAME.size, size)
+        payload = fh.read(step - _FRAME.size)[:length]
+        if zlib.crc32(payload) != crc:
+            return _bad_mapped_frame(fh, records, offset, offset + step, size)
+        offset += step
+        records.append((offset, payload))
+    return ScanResult(records, offset)
+
+
+def _last_nonzero(fh: BinaryIO, start: int, size: int) -> int:
+    """Offset just past the last non-zero byte in [start, size), or ``start`` if all zero."""
+    last = start
+    fh.seek(start)
+    at = start
+    while at < size:
+        chunk = fh.read(min(4 * 1024**2, size - at))
+        if not chunk:
+            break
+        kept = len(chunk.rstrip(b"\0"))
+        if kept:
+            last = at + kept
+        at += len(chunk)
+    return last
+
+
+def _zero_header(
+    fh: BinaryIO, records: list[tuple[int, bytes]], offset: int, size: int
+) -> ScanResult:
+    last = _last_nonzero(fh, offset, size)
+    if last == offset:
+        return ScanResult(records, offset)  # the clean end
+    fh.seek(offset + _FRAME.size)
+    window = fh.read(min(_SEARCH_BYTES, size - offset - _FRAME.size))
+    for at in range(0, len(window) - _FRAME.size + 1, 8):
+        length, crc = _FRAME.unpack_from(window, at)
+        start = at + _FRAME.size
+        if (
+            length
+            and start + length <= len(window)
+            and zlib.crc32(window[start : start + length]) == crc
+        ):
+            return ScanResult(records, offset, corrupt_at=offset)  # a header lost in the middle
+    return ScanResult(records, offset, torn_bytes=last - offset)
+
+
+def _bad_mapped_frame(
+    fh: BinaryIO, records: list[tuple[int, bytes]], offset: int, after: int, size: int
+) -> ScanResult:
+    last = _last_nonzero(fh, min(after, size), size)
+    if last <= after:  # nothing but zeros behind it: a torn write
+        return ScanResult(records, offset, torn_bytes=max(min(after, size), last) - offset)
+    return ScanResult(records, offset, corrupt_at=offset)
+
+
 @dataclass
 class AckState:
     """Offset up to which every event got a final answer, and the refs the service assigned."""
 
-    offset: int = len(MAGIC)
+    offset: int = DATA_START
     assigned: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -149,21 +248,68 @@ class Segment:
 
 
 class ActiveSegment(Segment):
-    """The segment this client appends to. ``append`` is called from any thread."""
+    """The segment this client appends to (its writer maps it: ``mapped``); a sender process
+    opens the same file without mapping it, to read and sync it. Appends happen under the
+    writer's ``append_lock``."""
 
-    def __init__(self, path: Path, fd: int) -> None:
+    def __init__(self, path: Path, fd: int, *, end: int | None = None) -> None:
         super().__init__(path, fd, AckState())
-        self.synced = self.end
-        self.read_to = len(MAGIC)  # the sender has read the records up to here
+        if end is None:
+            end = scan(path).valid_end
+        self.end = end
+        self.synced = end
+        self.read_to = DATA_START  # the sender has read the records up to here
         #: ends of the records written by this process and not yet answered (its pending count)
         self.offsets: deque[int] = deque()
+        self.mapped: mmap.mmap | None = None
+        self.capacity = 0  # bytes of the file (and of the map)
+        #: appends that end at or below this need no growth and fit the spool cap (the hot
+        #: path's only check; the writer's ``make_room`` moves it)
+        self.limit = 0
+
+    def map(self, capacity: int) -> None:
+        """Map the (already pre-sized) file for writing."""
+        self.mapped = mmap.mmap(
+            self.fd, capacity, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE
+        )
+        self.capacity = self.limit = capacity
+        self._populate(0, capacity)
+
+    def _populate(self, start: int, length: int) -> None:
+        """Fault the pages in now (page cache and page table), not in the training loop."""
+        if self.mapped is not None and length > 0:
+            with contextlib.suppress(OSError, ValueError):
+                self.mapped.madvise(_MADV_POPULATE_WRITE, start, length)
+
+    def grow(self, capacity: int) -> None:
+        """Pre-size the file to ``capacity`` bytes (blocks allocated: writing the map can never
+        hit a full disk) and extend the map; an OSError (disk full) leaves both as they were."""
+        capacity = _round_pages(capacity)
+        old = self.capacity
+        if capacity <= old or self.mapped is None:
+            return
+        os.posix_fallocate(self.fd, old, capacity - old)
+        self.mapped.resize(capacity)
+        self.capacity = capacity
+        self._populate(old, capacity - old)
 
     def append(self, framed: bytes) -> int:
-        """Write one framed record (the caller holds the sender's append lock)."""
-        os.write(self.fd, framed)
-        self.end += len(framed)
-        self.offsets.append(self.end)
-        return self.end
+        """Write one framed record (``frame()``; the caller holds the writer's append lock),
+        growing the file as needed (metrics go through the writer's ``make_room``, which grows
+        in large steps within the spool cap): the payload first, then its header as one word."""
+        at = self.end
+        length = len(framed) - _FRAME.size
+        end = at + framed_size(length)
+        if end > self.capacity:  # lineage events past the cap: only what they need
+            self.grow(end)
+        mapped = self.mapped
+        if mapped is None:
+            raise OSError("the spool segment is not mapped for writing")
+        mapped[at + _FRAME.size : at + _FRAME.size + length] = memoryview(framed)[_FRAME.size :]
+        HEAD.pack_into(mapped, at, HEAD.unpack_from(framed)[0])
+        self.end = end
+        self.offsets.append(end)
+        return end
 
     def acked(self, offset: int) -> None:
         """Everything up to ``offset`` has a final answer: no longer pending."""
@@ -174,8 +320,14 @@ class ActiveSegment(Segment):
     def sync(self, upto: int | None = None) -> None:
         end = self.end if upto is None else upto
         if end > self.synced and self.fd >= 0:
-            os.fdatasync(self.fd)
+            os.fdatasync(self.fd)  # the map's dirty pages too (one page cache on Linux)
             self.synced = end
+
+    def close(self) -> None:
+        if self.mapped is not None:
+            self.mapped.close()  # unmaps this process's view only; the data is in the file
+            self.mapped = None
+        super().close()
 
 
 class Spool:
@@ -188,17 +340,31 @@ class Spool:
         self._seq = 0
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
 
+    def first_capacity(self) -> int:
+        return _round_pages(min(GROW_BYTES, max(self.max_bytes, PAGE)))
+
     def new_segment(self) -> ActiveSegment:
-        """Create and lock a fresh segment; the lock is taken before the name becomes visible."""
+        """Create, pre-size, lock and map a fresh segment; the lock is taken before the name
+        becomes visible."""
         self._seq += 1
         name = f"{self.client_id}-{self._seq:06d}{SEGMENT_SUFFIX}"
         tmp = self.directory / (name + ".new")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
-        _lock(fd)  # fresh file: nobody else can hold it
-        os.write(fd, MAGIC)
-        path = self.directory / name
-        os.replace(tmp, path)
-        return ActiveSegment(path, fd)
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        capacity = self.first_capacity()
+        try:
+            _lock(fd)  # fresh file: nobody else can hold it
+            os.posix_fallocate(fd, 0, capacity)
+            os.pwrite(fd, MAGIC_MAPPED, 0)
+            path = self.directory / name
+            os.replace(tmp, path)
+        except OSError:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        segment = ActiveSegment(path, fd, end=DATA_START)
+        segment.map(capacity)
+        return segment
 
     def segment_paths(self) -> list[Path]:
         return sorted(self.directory.glob(f"*{SEGMENT_SUFFIX}"))
@@ -225,9 +391,12 @@ class Spool:
             claimed.append(segment)
         return claimed, busy
 
-    def used_bytes(self) -> int:
+    def used_bytes(self, exclude: Path | None = None) -> int:
+        """Bytes of the segment files on disk (pre-sized ones count whole)."""
         total = 0
         for path in self.directory.glob(f"*{SEGMENT_SUFFIX}"):
+            if path == exclude:
+                continue
             with contextlib.suppress(FileNotFoundError):
                 total += path.stat().st_size
         return total
