@@ -5,13 +5,13 @@
 // check. Pairs are in flow direction (from upstream to downstream).
 UNWIND $pairs AS pair
 CALL (pair) {
-  MATCH (u:Run {ref: pair.from}) RETURN u
+  MATCH (u:Run {ref: CASE WHEN pair.from STARTS WITH 'run:' THEN pair.from END}) RETURN u
   UNION ALL
-  MATCH (u:DatasetSnapshot {ref: pair.from}) RETURN u
+  MATCH (u:DatasetSnapshot {ref: CASE WHEN pair.from STARTS WITH 'dataset:' AND pair.from CONTAINS '@' THEN pair.from END}) RETURN u
   UNION ALL
-  MATCH (u:FeatureDefinition {ref: pair.from}) RETURN u
+  MATCH (u:FeatureDefinition {ref: CASE WHEN pair.from STARTS WITH 'feature:' THEN pair.from END}) RETURN u
   UNION ALL
-  MATCH (u:Model {ref: pair.from}) RETURN u
+  MATCH (u:Model {ref: CASE WHEN pair.from STARTS WITH 'model:' THEN pair.from END}) RETURN u
 }
 MATCH (u)-[:FLOWS_TO]->(v)
 WHERE v.ref = pair.to

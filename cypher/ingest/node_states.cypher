@@ -6,17 +6,17 @@
 // label; a ref matches at most one of them).
 UNWIND $refs AS ref
 CALL (ref) {
-  MATCH (n:Run {ref: ref}) RETURN n
+  MATCH (n:Run {ref: CASE WHEN ref STARTS WITH 'run:' THEN ref END}) RETURN n
   UNION ALL
-  MATCH (n:DatasetSnapshot {ref: ref}) RETURN n
+  MATCH (n:DatasetSnapshot {ref: CASE WHEN ref STARTS WITH 'dataset:' AND ref CONTAINS '@' THEN ref END}) RETURN n
   UNION ALL
-  MATCH (n:FeatureDefinition {ref: ref}) RETURN n
+  MATCH (n:FeatureDefinition {ref: CASE WHEN ref STARTS WITH 'feature:' THEN ref END}) RETURN n
   UNION ALL
-  MATCH (n:Model {ref: ref}) RETURN n
+  MATCH (n:Model {ref: CASE WHEN ref STARTS WITH 'model:' THEN ref END}) RETURN n
   UNION ALL
-  MATCH (n:EvaluationReport {ref: ref}) RETURN n
+  MATCH (n:EvaluationReport {ref: CASE WHEN ref STARTS WITH 'report:' THEN ref END}) RETURN n
   UNION ALL
-  MATCH (n:Dataset {ref: ref}) RETURN n
+  MATCH (n:Dataset {ref: CASE WHEN ref STARTS WITH 'dataset:' AND NOT ref CONTAINS '@' THEN ref END}) RETURN n
 }
 RETURN ref,
        n.kind AS kind,

@@ -6,15 +6,15 @@
 // head reaches tail. Breadth-first with pruning over the FLOWS_TO mirror: each node once per head.
 UNWIND $heads AS head
 CALL (head) {
-  MATCH (n:Run {ref: head}) RETURN n
+  MATCH (n:Run {ref: CASE WHEN head STARTS WITH 'run:' THEN head END}) RETURN n
   UNION ALL
-  MATCH (n:DatasetSnapshot {ref: head}) RETURN n
+  MATCH (n:DatasetSnapshot {ref: CASE WHEN head STARTS WITH 'dataset:' AND head CONTAINS '@' THEN head END}) RETURN n
   UNION ALL
-  MATCH (n:FeatureDefinition {ref: head}) RETURN n
+  MATCH (n:FeatureDefinition {ref: CASE WHEN head STARTS WITH 'feature:' THEN head END}) RETURN n
   UNION ALL
-  MATCH (n:Model {ref: head}) RETURN n
+  MATCH (n:Model {ref: CASE WHEN head STARTS WITH 'model:' THEN head END}) RETURN n
   UNION ALL
-  MATCH (n:EvaluationReport {ref: head}) RETURN n
+  MATCH (n:EvaluationReport {ref: CASE WHEN head STARTS WITH 'report:' THEN head END}) RETURN n
 }
 MATCH (n)-[:FLOWS_TO*]->(t)
 WITH DISTINCT head, t

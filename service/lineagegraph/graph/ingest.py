@@ -6,7 +6,8 @@
    The plan is made assuming that no lineage edge of the batch is stored and no stored path
    joins their ends; the store then reads those facts for every edge the plan looked at, and
    plans again only when they differ (repeated if the new plan looks at other edges).
-4. Write: one UNWIND statement per kind of change, in dependency order.
+4. Write: the batch's nodes in one statement, its edges in a second, then one statement per kind
+   of update (finishes, tags, parameters, metrics), each sent without waiting for the last.
 The transaction function is pure apart from Neo4j, so the driver may retry it on transient errors.
 """
 
@@ -36,12 +37,6 @@ from lineagegraph.graph.results import EventResult
 from lineagegraph.models import IngestEvent
 from lineagegraph.refs import ARTIFACT_KINDS, NodeKind, artifact_ref
 
-_REGISTER = {
-    NodeKind.DATASET_SNAPSHOT: "ingest.register_snapshots",
-    NodeKind.FEATURE_DEFINITION: "ingest.register_features",
-    NodeKind.MODEL: "ingest.register_models",
-    NodeKind.EVALUATION_REPORT: "ingest.register_reports",
-}
 _MAX_PLANNING_ROUNDS = 8
 
 
@@ -157,36 +152,51 @@ class Ingestor:
 
     # --- writes --------------------------------------------------------------------------------
     def _write(self, tx: neo4j.ManagedTransaction, plan: Plan) -> None:
-        # One statement per kind of change, not one statement for all: Neo4j plans a statement
-        # again when the graph's statistics drift, and a 14-part statement took 2-10 s to plan
-        # where these take milliseconds each (measured; see the commit that went back).
-        def write(key: str, rows: list[dict[str, Any]]) -> None:
-            if rows:
-                tx.run(self._catalog[key].text, {"rows": _wire(rows)}).consume()
+        """Two grouped statements (every node, then every edge) and one per kind of update.
 
-        write("ingest.upsert_runs", [_run_row(row) for row in plan.runs.values()])
-        write("ingest.link_parents", plan.parents)
-        for kind, key in _REGISTER.items():
-            write(key, plan.registrations.get(kind, []))
-        write("ingest.link_produced", [{"run": r, "ref": a} for r, a in sorted(plan.produced)])
-        write("ingest.link_derived", [{"feature": f, "source": s} for f, s in sorted(plan.derived)])
-        write(
-            "ingest.link_evaluates", [{"report": r, "model": m} for r, m in sorted(plan.evaluates)]
-        )
-        write("ingest.link_consumed", [plan.consumed[k] for k in sorted(plan.consumed)])
-        write("ingest.finish_runs", list(plan.finishes.values()))
-        write(
-            "ingest.merge_tags",
-            [{"ref": r, "keys": list(t), "values": list(t.values())} for r, t in plan.tags.items()],
-        )
-        write(
-            "ingest.merge_params",
-            [
-                {"ref": r, "keys": list(p), "values": [dumps(v) for v in p.values()]}
-                for r, p in plan.params.items()
-            ],
-        )
-        write("ingest.upsert_metrics", _metric_rows(plan))
+        Not one statement for all: Neo4j plans a statement again when the graph's statistics
+        drift, and a 14-part statement took 2-10 s to plan on each such occasion. Each group
+        always gets every one of its lists (empty ones too), so its parameter shape and cached
+        plan stay the same. Pipelined: a statement is sent without waiting for its rows (the
+        driver reads them before the next statement's answer, and all of them before the
+        commit), so the rows of the next statement are built while Neo4j writes."""
+        registrations = plan.registrations
+        nodes = {
+            "runs": [_run_row(row) for row in plan.runs.values()],
+            "snapshots": registrations.get(NodeKind.DATASET_SNAPSHOT, []),
+            "features": registrations.get(NodeKind.FEATURE_DEFINITION, []),
+            "models": registrations.get(NodeKind.MODEL, []),
+            "reports": registrations.get(NodeKind.EVALUATION_REPORT, []),
+        }
+        self._send(tx, "ingest.write_nodes", nodes)
+        links = {
+            "parents": plan.parents,
+            "produced": [{"run": r, "ref": a} for r, a in sorted(plan.produced)],
+            "derived": [{"feature": f, "source": s} for f, s in sorted(plan.derived)],
+            "evaluates": [{"report": r, "model": m} for r, m in sorted(plan.evaluates)],
+            "consumed": [plan.consumed[k] for k in sorted(plan.consumed)],
+        }
+        self._send(tx, "ingest.write_links", links)
+        self._send(tx, "ingest.finish_runs", {"rows": list(plan.finishes.values())})
+        tags = [
+            {"ref": r, "keys": list(t), "values": list(t.values())} for r, t in plan.tags.items()
+        ]
+        self._send(tx, "ingest.merge_tags", {"rows": tags})
+        params = [
+            {"ref": r, "keys": list(p), "values": [dumps(v) for v in p.values()]}
+            for r, p in plan.params.items()
+        ]
+        self._send(tx, "ingest.merge_params", {"rows": params})
+        self._send(tx, "ingest.upsert_metrics", {"rows": _metric_rows(plan)})
+
+    def _send(
+        self, tx: neo4j.ManagedTransaction, key: str, lists: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        """Run a write statement over these row lists unless all are empty; its result is left
+        for the driver to read (before the next statement's answer or the commit), so a failing
+        write still fails the transaction."""
+        if any(lists.values()):
+            tx.run(self._catalog[key].text, {k: _wire(rows) for k, rows in lists.items()})
 
 
 _RUN_FIELDS = frozenset({"ref", "name", "time", "createdAt"})
