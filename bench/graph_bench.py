@@ -53,6 +53,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -91,16 +92,25 @@ class Unit:
     foreign: list[str] = field(default_factory=list)  # refs of other units this one consumes
     latest_main: str = ""
 
-    def node(self, label: str, ref: str, **props: Any) -> None:
-        self.nodes.append({"label": label, "ref": ref, "props": {"ref": ref, **props}})
+    def add(self, event: dict[str, Any]) -> str:
+        """Append a wire event with a client-generated id, as the SDK sends every event."""
+        event["event_id"] = event_id = uuid.uuid4().hex
+        self.events.append(event)
+        return event_id
 
-    def edge(self, kind: str, upstream: str, downstream: str) -> None:
-        """A lineage edge in flow direction, stored as the service stores it, plus its mirror."""
+    def node(self, label: str, ref: str, startTime: str | None = None, **props: Any) -> None:  # noqa: N803
+        """A raw node row; start and end times travel as ISO text, stored as DateTime."""
+        row = {"label": label, "ref": ref, "props": {"ref": ref, **props}}
+        self.nodes.append({**row, "startTime": startTime, "endTime": None})
+
+    def edge(self, kind: str, upstream: str, downstream: str, time: str | None = None) -> None:
+        """A lineage edge in flow direction, stored as the service stores it, plus its mirror
+        (a CONSUMED edge keeps its event's time, as the service's does)."""
         stored = (
             (downstream, upstream) if kind in ("CONSUMED", "DERIVED_FROM", "EVALUATES") else None
         )
         a, b = stored or (upstream, downstream)
-        self.edges.append({"type": kind, "from": a, "to": b, "props": {}})
+        self.edges.append({"type": kind, "from": a, "to": b, "props": {}, "time": time})
         self.edges.append(
             {"type": "FLOWS_TO", "from": upstream, "to": downstream, "props": {"kind": kind}}
         )
@@ -112,16 +122,24 @@ class Unit:
         if parent is not None:
             event["parent_run_id"] = parent.removeprefix("run:")
             self.edges.append({"type": "CHILD_OF", "from": ref, "to": parent, "props": {}})
-        self.events.append(event)
-        self.node("BenchRun", ref, kind="RUN", name=name, status="COMPLETED")
+        event["time"] = now = _now()
+        self.add(event)
+        # as the service stores a run: started, then finished (finish() sets endTime)
+        self.node("BenchRun", ref, kind="RUN", name=name, status="COMPLETED", startTime=now)
         return run_id, ref
 
     def consume(self, run_id: str, ref: str) -> None:
-        self.events.append({"type": "artifact_consumed", "run_id": run_id, "ref": ref})
-        self.edge("CONSUMED", ref, f"run:{run_id}")
+        now = _now()
+        self.add({"type": "artifact_consumed", "run_id": run_id, "ref": ref, "time": now})
+        self.edge("CONSUMED", ref, f"run:{run_id}", time=now)
 
     def finish(self, run_id: str) -> None:
-        self.events.append({"type": "run_finished", "run_id": run_id, "status": "COMPLETED"})
+        now = _now()
+        self.add({"type": "run_finished", "run_id": run_id, "status": "COMPLETED", "time": now})
+        for node in reversed(self.nodes):
+            if node["ref"] == f"run:{run_id}":
+                node["endTime"] = now
+                break
 
     def register(
         self, kind: str, name: str, version: str, producer: str | None, **extra: Any
@@ -139,6 +157,15 @@ class Unit:
         if "digest" in extra:
             props["digest"] = extra["digest"]
         props["status"] = "AVAILABLE"
+        # the service's other stored properties of these registrations (graph/ingest_plan.py)
+        props["tagKeys"], props["tagValues"] = [], []
+        if "framework" in extra:
+            props["framework"] = extra["framework"]
+        if "expression" in extra:
+            props["expression"] = extra["expression"]
+        if "metrics" in extra:
+            props["reportMetricKeys"] = list(extra["metrics"])
+            props["reportMetricValues"] = list(extra["metrics"].values())
         if producer is not None:
             event["produced_by"] = producer.removeprefix("run:")
             self.edge("PRODUCED", producer, ref)
@@ -146,9 +173,13 @@ class Unit:
             self.edge("DERIVED_FROM", source, ref)
         if extra.get("evaluates"):
             self.edge("EVALUATES", extra["evaluates"], ref)
-        self.events.append(event)
+        props["registeredBy"] = self.add(event)
         self.node(label, ref, **props)
         return ref
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 def make_unit(index: int, rng: random.Random, previous_main: str | None) -> Unit:
@@ -347,6 +378,13 @@ class Tally:
         return self.nodes / self.seconds if self.seconds else 0.0
 
 
+def raw_schema() -> list[str]:
+    """The service's secondary indexes on the raw baseline's labels (bench/raw_schema.cypher)."""
+    text = (Path(__file__).resolve().parent / "raw_schema.cypher").read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
 def ingest_store(store: GraphStore, unit: Unit) -> float:
     start = time.perf_counter()
     batch = IngestBatch.model_validate({"events": unit.events})  # what the API does on the wire
@@ -411,6 +449,9 @@ def build(args: argparse.Namespace, srv: Servers, store: GraphStore) -> IngestRe
     driver, database = store.driver, store.database
     with driver.session(database=database) as session:
         session.run(RAW["raw.constraint"].text).consume()
+        if args.raw_indexes == "service":
+            for statement in raw_schema():
+                session.run(statement).consume()  # type: ignore[arg-type]
     pick = random.Random(args.seed + 1)
     cap = args.max_ingest_minutes * 60 if args.max_ingest_minutes else None
     started = last = time.perf_counter()
@@ -481,6 +522,7 @@ LINEAGE = """query($ref: String!, $direction: LineageDirection!) {
   lineage(ref: $ref, direction: $direction, depth: 5) {
     nodes { ref kind name version depth } edges { from to kind } truncated } }"""
 BUCKETS = ((1, 10), (11, 100), (101, 1000))
+ARGS_RAW_INDEXES = ["service"]  # printed with the ingest table
 
 
 def _read(store: GraphStore, work: Callable[[neo4j.ManagedTransaction], int]) -> int:
@@ -620,6 +662,7 @@ def print_ingest(report: IngestReport, counts: dict[str, int], wall: float) -> N
         f"\nGraph stored by the service: {total:,} nodes ({kinds}); "
         f"raw baseline nodes {counts['baseline']:,}; {wall / 60:.1f} min so far\n"
     )
+    print(f"raw baseline indexes: {ARGS_RAW_INDEXES[0]}\n")
     print("| ingest | units | nodes | edges | events | seconds | nodes/s | ratio | target |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     raw = report.raw_paired.rate
@@ -745,8 +788,9 @@ def run(args: argparse.Namespace) -> int:
                     sample = report.sample
                     if keep:
                         _save_sample(sample_path, sample)
-                print("measuring latency ...", file=sys.stderr)
-                print_latency(latency(args, srv, store, sample))
+                if not args.ingest_only:
+                    print("measuring latency ...", file=sys.stderr)
+                    print_latency(latency(args, srv, store, sample))
             finally:
                 driver.close()
         return 0
@@ -788,7 +832,18 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the stack's data here; when it already holds a built graph, skip the build "
         "and measure latency only (reads-only rerun)",
     )
+    parser.add_argument(
+        "--raw-indexes",
+        choices=("service", "ref"),
+        default="service",
+        help="indexes of the raw baseline: the service's secondary indexes too (same index "
+        "upkeep at commit), or only its unique ref (the baseline before session 4)",
+    )
+    parser.add_argument(
+        "--ingest-only", action="store_true", help="build and print the ingest table, no latency"
+    )
     args = parser.parse_args(argv)
+    ARGS_RAW_INDEXES[0] = args.raw_indexes
     signal.signal(signal.SIGTERM, _terminate)
     return run(args)
 
