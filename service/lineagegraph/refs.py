@@ -7,6 +7,7 @@ Names may hold any printable Unicode except ``@`` and control characters; they a
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,12 +81,17 @@ class Ref:
         return self.kind in ARTIFACT_KINDS
 
 
+# C0 controls and DEL; one regex search instead of a Python-level loop over every character
+# (refs are checked for every event of an ingest batch).
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def _check_text(value: str, what: str, limit: int, field: str) -> None:
     if not value or not value.strip():
         raise BadInput(f"{what} must not be empty", field=field)
     if len(value) > limit:
         raise BadInput(f"{what} is longer than {limit} characters", field=field)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise BadInput(f"{what} must not contain control characters", field=field)
 
 

@@ -66,6 +66,13 @@ parse_ref = lru_cache(maxsize=1 << 16)(_parse_ref)
 run_ref = lru_cache(maxsize=1 << 16)(_run_ref)
 
 
+@lru_cache(maxsize=1 << 16)
+def _canonical(text: str) -> tuple[str, bool]:
+    """A ref's canonical text and whether it names a dataset (cached like parse_ref)."""
+    ref = parse_ref(text)
+    return str(ref), ref.kind is NodeKind.DATASET
+
+
 @dataclass(frozen=True, slots=True)
 class KnownNode:
     """What the planner knows of a node (from the graph or from an earlier event of the batch)."""
@@ -152,24 +159,27 @@ def needs_of(events: Sequence[IngestEvent]) -> Needs:
     """Every ref, dataset and version the planner will ask about."""
     needs = Needs()
 
+    refs = needs.refs
+
     def add(text: str | None) -> None:
         if text is None:
             return
-        ref = parse_ref(text)
-        if ref.kind is NodeKind.DATASET:
-            needs.datasets.add(str(ref))
-        needs.refs.add(str(ref))
+        canonical, is_dataset = _canonical(text)
+        if is_dataset:
+            needs.datasets.add(canonical)
+        refs.add(canonical)
 
     for e in events:
         if isinstance(e, RunStarted):
-            add(run_ref(e.run_id))
-            add(run_ref(e.parent_run_id) if e.parent_run_id else None)
+            refs.add(run_ref(e.run_id))  # a run ref is canonical already
+            if e.parent_run_id:
+                refs.add(run_ref(e.parent_run_id))
         elif isinstance(e, RunFinished | RunTagged | ParamsLogged | MetricsLogged):
-            add(run_ref(e.run_id))
+            refs.add(run_ref(e.run_id))
         elif isinstance(e, ArtifactConsumed | ArtifactProduced):
-            add(run_ref(e.run_id))
+            refs.add(run_ref(e.run_id))
             add(e.ref)
-            if isinstance(e, ArtifactConsumed) and parse_ref(e.ref).kind is NodeKind.DATASET:
+            if isinstance(e, ArtifactConsumed) and _canonical(e.ref)[1]:
                 needs.bindings.append({"run": run_ref(e.run_id), "eventId": e.event_id})
         elif isinstance(e, ArtifactRegistered):
             spec = e.artifact
@@ -264,7 +274,7 @@ class _Planner:
             raise _Reject(
                 ErrorCode.BAD_INPUT, f"{text!r} is a {ref.kind.value}; expected {kinds}", field
             )
-        node = self.nodes.get(str(ref))
+        node = self.nodes.get(_canonical(text)[0])
         if node is None:
             raise _Reject(ErrorCode.NOT_FOUND, f"{ref} does not exist", field)
         return node
