@@ -16,8 +16,8 @@ Answers, exactly (tests/integration/test_lineage_property.py checks them against
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import neo4j
 
@@ -33,7 +33,6 @@ from lineagegraph.graph.results import (
 )
 from lineagegraph.refs import NodeKind, parse_ref
 
-T = TypeVar("T")
 MIN_DEPTH = 1
 MAX_DEPTH = 50
 #: Quantifier bounds must be literals: one statement per tier, the smallest tier >= depth is used.
@@ -50,40 +49,6 @@ def tier_for(depth: int) -> int:
     return next(t for t in TIERS if t >= check_depth(depth))
 
 
-def _node(row: dict[str, Any], depth: int | None = None) -> LineageNode:
-    return LineageNode(
-        ref=row["ref"],
-        kind=NodeKind(row["kind"]) if row["kind"] else parse_ref(row["ref"]).kind,
-        name=row["name"],
-        version=row["version"],
-        depth=row["depth"] if depth is None else depth,
-    )
-
-
-#: A traversal as steps: it yields (statement text, parameters) and is sent back the rows of each
-#: (``Result.data()``); run_steps runs them in a read transaction. (The async driver ran the same
-#: steps no faster inside the server: measured, not kept.)
-Steps = Generator[tuple[str, dict[str, Any]], list[dict[str, Any]], T]
-
-
-def run_steps(tx: neo4j.ManagedTransaction, steps: Steps[T]) -> T:
-    try:
-        text, params = next(steps)
-        while True:
-            text, params = steps.send(tx.run(text, params).data())
-    except StopIteration as done:
-        result: T = done.value
-        return result
-
-
-def _rows(data: list[dict[str, Any]]) -> list[list[Any]]:
-    """The one record a traversal statement returns: its ``rows`` list of lists (cypher/lineage/*,
-    cypher/impact/closure), decoded by the driver far faster than one record per node."""
-    (record,) = data
-    rows: list[list[Any]] = record["rows"]
-    return rows
-
-
 def _nodes(rows: list[list[Any]]) -> list[LineageNode]:
     """[ref, kind, name, version, depth] lists as nodes."""
     return [
@@ -98,57 +63,45 @@ def _nodes(rows: list[list[Any]]) -> list[LineageNode]:
     ]
 
 
-def lineage_steps(
+# Each traversal is ONE statement (cypher/lineage/<direction>_<tier>, cypher/impact/closure):
+# roots, walk, (edges) and whether the ref exists, answered in one Bolt record of lists, so a
+# read transaction makes a single RUN round trip and the driver decodes one record, not one per
+# node. A query function gives (statement, parameters); an answer function shapes the record.
+
+
+def lineage_query(
     catalog: Catalog,
     ref: str,
     direction: Direction,
     depth: int,
     kinds: Sequence[NodeKind] | None,
     limit: int,
-) -> Steps[LineageResult]:
+) -> tuple[str, dict[str, Any]]:
     tier = tier_for(depth)
-    root = str(parse_ref(ref))
-    roots = yield catalog["lineage.roots"].text, {"ref": root}
-    if not roots:
-        raise NotFound(f"{root} does not exist", field="ref")
-    wanted = {k.value for k in kinds} if kinds is not None else None
-    seeds = [row for row in roots if row["id"] is not None]
-    key = f"lineage.{direction.value.lower()}_{tier}"
-    found: list[LineageNode] = []
-    found_ids: list[str] = []
-    if seeds:
-        params = {
-            "ids": [row["id"] for row in seeds],
-            "depth": depth,
-            "kinds": sorted(wanted) if wanted is not None else None,
-            "limit": limit + 1,
-        }
-        rows = _rows((yield catalog[key].text, params))
-        found, found_ids = _nodes([row[1:] for row in rows]), [row[0] for row in rows]
-    truncated = len(found) > limit
-    nodes: dict[str, LineageNode] = {}
-    ids: list[str] = []
-    for row in seeds:
-        if wanted is None or row["kind"] in wanted:
-            nodes[row["ref"]] = _node(row, depth=0)
-            ids.append(row["id"])
-    for node, node_id in zip(found[:limit], found_ids, strict=False):
-        if node.ref not in nodes:
-            nodes[node.ref] = node
-            ids.append(node_id)
-    edges: list[LineageEdge] = []
-    if ids:
-        edge_rows = _rows((yield catalog["lineage.edges_among"].text, {"ids": ids}))
-        edges = [LineageEdge(a, b, EdgeKind(k)) for a, b, k in edge_rows]
-    return LineageResult(list(nodes.values()), edges, truncated)
+    params = {
+        "ref": str(parse_ref(ref)),
+        "depth": depth,
+        "kinds": sorted({k.value for k in kinds}) if kinds is not None else None,
+        "limit": limit,
+    }
+    return catalog[f"lineage.{direction.value.lower()}_{tier}"].text, params
 
 
-def impact_steps(catalog: Catalog, ref: str, limit: int) -> Steps[ImpactResult]:
-    root = str(parse_ref(ref))
-    found = _nodes(_rows((yield catalog["impact.closure"].text, {"ref": root, "limit": limit + 1})))
-    if not found and not (yield catalog["lineage.roots"].text, {"ref": root}):
-        raise NotFound(f"{root} does not exist", field="ref")
-    return ImpactResult(found[:limit], len(found) > limit)
+def lineage_answer(record: neo4j.Record, ref: str) -> LineageResult:
+    if not record["known"]:
+        raise NotFound(f"{ref} does not exist", field="ref")
+    edges = [LineageEdge(a, b, EdgeKind(k)) for a, b, k in record["edges"]]
+    return LineageResult(_nodes(record["rows"]), edges, record["truncated"])
+
+
+def impact_query(catalog: Catalog, ref: str, limit: int) -> tuple[str, dict[str, Any]]:
+    return catalog["impact.closure"].text, {"ref": str(parse_ref(ref)), "limit": limit}
+
+
+def impact_answer(record: neo4j.Record, ref: str) -> ImpactResult:
+    if not record["known"]:
+        raise NotFound(f"{ref} does not exist", field="ref")
+    return ImpactResult(_nodes(record["rows"]), record["truncated"])
 
 
 def lineage(
@@ -160,8 +113,10 @@ def lineage(
     kinds: Sequence[NodeKind] | None,
     limit: int,
 ) -> LineageResult:
-    return run_steps(tx, lineage_steps(catalog, ref, direction, depth, kinds, limit))
+    text, params = lineage_query(catalog, ref, direction, depth, kinds, limit)
+    return lineage_answer(tx.run(text, params).single(strict=True), params["ref"])
 
 
 def impact(tx: neo4j.ManagedTransaction, catalog: Catalog, ref: str, limit: int) -> ImpactResult:
-    return run_steps(tx, impact_steps(catalog, ref, limit))
+    text, params = impact_query(catalog, ref, limit)
+    return impact_answer(tx.run(text, params).single(strict=True), params["ref"])
