@@ -26,10 +26,14 @@ service in its own process, then in one run:
    the GraphQL ``ingest`` mutation over HTTP, alternated with store-ingested units.
 3. Latency: ``impact`` and ``lineage`` (DOWNSTREAM from snapshots, UPSTREAM from reports, depth 5)
    through GraphQL over HTTP against the same read transaction run raw through the driver in the
-   bench process (graph/traversal.impact / lineage: the same statements, cypher/impact/closure;
-   cypher/lineage/roots + <direction>_5 + edges_among, fetching and shaping the same rows), on
-   roots bucketed by closure size (<=10, 11-100, 101-1000). Each sample times GraphQL and raw
-   back to back (alternating order).
+   bench process (graph/traversal.impact / lineage: the same statement, cypher/impact/closure or
+   cypher/lineage/<direction>_5, fetching and shaping the same rows), on roots bucketed by
+   closure size (<=10, 11-100, 101-1000). Each sample times GraphQL and raw back to back
+   (alternating order). The GraphQL client (``--http-client``) is by default one keep-alive
+   ``http.client`` connection (bench/graphql_client.py: ~0.1 ms of its own per request; httpx
+   adds ~0.5-1 ms of client-side Python); the table also shows the service's own Server-Timing
+   (``app``: request in -> response headers; ``store``: inside the store call) and the load
+   average.
 
 Targets (issue 3): impact p99 < 50 ms for closures <= 1,000 nodes; GraphQL <= 1.5x raw Cypher;
 ingest >= 0.5x raw. Not part of pytest; no timed assertions anywhere.
@@ -61,6 +65,7 @@ from typing import Any
 import httpx
 import neo4j
 
+from bench.graphql_client import CLIENTS, GraphQLClient
 from lineagegraph.config import Settings, load_settings
 from lineagegraph.graph import traversal
 from lineagegraph.graph.catalog import Catalog
@@ -549,13 +554,11 @@ def raw_lineage(store: GraphStore, ref: str, direction: str) -> int:
     )
 
 
-def graphql(http: httpx.Client, url: str, query: str, **variables: Any) -> dict[str, Any]:
-    response = http.post(url + "/graphql", json={"query": query, "variables": variables})
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    if body.get("errors"):
-        raise RuntimeError(f"GraphQL error: {body['errors']}")
-    return body
+def graphql(client: GraphQLClient, series: Series, query: str, **variables: Any) -> None:
+    """One GraphQL request; the service's Server-Timing (app, store) kept with the series."""
+    client.query(query, **variables)
+    series.app.append(client.last_timing.get("app", float("nan")))
+    series.store.append(client.last_timing.get("store", float("nan")))
 
 
 @dataclass
@@ -565,6 +568,8 @@ class Series:
     gql: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
+    app: list[float] = field(default_factory=list)  # Server-Timing app (request in -> response)
+    store: list[float] = field(default_factory=list)  # Server-Timing store (inside store calls)
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -578,6 +583,7 @@ def measure(
 ) -> None:
     gql_call()  # warm: plan cache, page cache
     raw_call()
+    del series.app[-1:], series.store[-1:]  # the warm-up's server timing
     for i in range(repeats):
         if i % 2:
             series.raw.append(timed(raw_call))
@@ -609,7 +615,7 @@ def latency(
         if name is not None:
             by_bucket.setdefault(name, []).append((ref, size))
     out: list[Series] = []
-    with httpx.Client(timeout=60) as http:
+    with GraphQLClient(srv.url, args.http_client) as http:
         for low, high in BUCKETS:
             name = f"{low}-{high}"
             roots = by_bucket.get(name, [])
@@ -620,7 +626,7 @@ def latency(
                 measure(
                     series,
                     args.repeats,
-                    lambda r=ref: graphql(http, srv.url, IMPACT, ref=r),
+                    lambda r=ref, s=series: graphql(http, s, IMPACT, ref=r),
                     lambda r=ref: raw_impact(store, r),
                 )
             out.append(series)
@@ -636,7 +642,9 @@ def latency(
                 measure(
                     series,
                     args.repeats,
-                    lambda r=ref, d=direction: graphql(http, srv.url, LINEAGE, ref=r, direction=d),
+                    lambda r=ref, d=direction, s=series: graphql(
+                        http, s, LINEAGE, ref=r, direction=d
+                    ),
                     lambda r=ref, d=direction: raw_lineage(store, r, d),
                 )
             out.append(series)
@@ -705,17 +713,25 @@ def print_ingest(report: IngestReport, counts: dict[str, int], wall: float) -> N
     sys.stdout.flush()
 
 
-def print_latency(series: list[Series]) -> None:
+def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> None:
     print()
     print(
-        "| query | closure (nodes) | roots x repeats | result size p50/max | GraphQL p50 ms "
-        "| GraphQL p99 ms | raw p50 ms | raw p99 ms | ratio p50 | ratio p99 | targets |"
+        f"GraphQL over HTTP with the {client} client (bench/graphql_client.py); raw = the same "
+        "read transaction through the driver in this process; 'service' = the service's own "
+        "Server-Timing p50: app (request in -> response headers) / store (inside the store "
+        f"call). Load average at start: {loads[0]}; at end: {loads[1]}.\n"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print(
+        "| query | closure (nodes) | roots x repeats | result size p50/max | GraphQL p50 ms "
+        "| GraphQL p99 ms | raw p50 ms | raw p99 ms | ratio p50 | ratio p99 "
+        "| service app/store p50 ms | targets |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for s in series:
         if not s.gql:
             print(
-                f"| {s.name} | {s.bucket} | 0 | - | - | - | - | - | - | - | no roots of that size |"
+                f"| {s.name} | {s.bucket} | 0 | - | - | - | - | - | - | - | - "
+                "| no roots of that size |"
             )
             continue
         g50, g99, r50, r99 = pct(s.gql, 0.5), pct(s.gql, 0.99), pct(s.raw, 0.5), pct(s.raw, 0.99)
@@ -726,8 +742,13 @@ def print_latency(series: list[Series]) -> None:
         print(
             f"| {s.name} | {s.bucket} | {len(s.sizes)} x {len(s.gql) // max(1, len(s.sizes))} | "
             f"{int(statistics.median(s.sizes))}/{max(s.sizes)} | {g50:.1f} | {g99:.1f} | "
-            f"{r50:.1f} | {r99:.1f} | {ratio50:.2f}x | {ratio99:.2f}x | {'; '.join(marks)} |"
+            f"{r50:.1f} | {r99:.1f} | {ratio50:.2f}x | {ratio99:.2f}x | "
+            f"{pct(s.app, 0.5):.1f}/{pct(s.store, 0.5):.1f} | {'; '.join(marks)} |"
         )
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def counts_of(store: GraphStore) -> dict[str, int]:
@@ -790,7 +811,9 @@ def run(args: argparse.Namespace) -> int:
                         _save_sample(sample_path, sample)
                 if not args.ingest_only:
                     print("measuring latency ...", file=sys.stderr)
-                    print_latency(latency(args, srv, store, sample))
+                    load_start = _loadavg()
+                    measured = latency(args, srv, store, sample)
+                    print_latency(measured, args.http_client, (load_start, _loadavg()))
             finally:
                 driver.close()
         return 0
@@ -822,6 +845,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=5000, help="events per GraphQL request")
     parser.add_argument("--roots", type=int, default=40, help="roots per latency series")
     parser.add_argument("--repeats", type=int, default=5, help="samples per root")
+    parser.add_argument(
+        "--http-client",
+        choices=CLIENTS,
+        default="stdlib",
+        help="GraphQL client of the latency phase (bench/graphql_client.py): stdlib (one "
+        "keep-alive http.client connection, ~0.1 ms of its own) or httpx (~0.5-1 ms of its own)",
+    )
     parser.add_argument("--heap", default="4g", help="Neo4j heap")
     parser.add_argument("--pagecache", default="2g", help="Neo4j page cache")
     parser.add_argument("--seed", type=int, default=7)

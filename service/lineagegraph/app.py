@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TypedDict
@@ -16,10 +17,13 @@ import anyio.to_thread
 import neo4j
 from minio import Minio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lineagegraph.api.context import STORE_TIMING
 from lineagegraph.api.schema import build_graphql_app
 from lineagegraph.blobs.references import warm_plans
 from lineagegraph.blobs.s3 import ensure_bucket, open_s3
@@ -105,6 +109,39 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failing else 200)
 
 
+class ServerTiming:
+    """`Server-Timing: app;dur=<ms>, store;dur=<ms>, wait;dur=<ms>` on every HTTP response, so a
+    client can tell its own and the network's time from the service's: `app` from the request
+    reaching the application to its response headers, `store` inside the blocking store calls
+    (worker threads), `wait` awaiting them (the calls plus the thread hops). A few clock reads per
+    request; bench/graph_bench.py prints them next to what the client saw."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        timing = [0.0, 0.0]
+        token = STORE_TIMING.set(timing)
+
+        async def send_timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                app = (time.perf_counter() - start) * 1000
+                value = f"app;dur={app:.3f}, store;dur={timing[0] * 1000:.3f}, "
+                value += f"wait;dur={timing[1] * 1000:.3f}"
+                headers = [*message.get("headers", ()), (b"server-timing", value.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_timed)
+        finally:
+            STORE_TIMING.reset(token)
+
+
 def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -131,4 +168,4 @@ def create_app(settings: Settings) -> Starlette:
         Route("/graphql", build_graphql_app(settings), methods=["GET", "POST"]),
         Route(openlineage_endpoint.PATH, openlineage_endpoint.post_lineage, methods=["POST"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(ServerTiming)])

@@ -7,7 +7,9 @@ one request only: nothing is cached across requests.
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -26,9 +28,31 @@ T = TypeVar("T")
 Node = dict[str, Any]
 
 
+#: Per request (app.ServerTiming sets it): seconds spent in store calls inside worker threads, and
+#: awaiting them (the call plus the hops to and from the thread); reported in `Server-Timing`.
+STORE_TIMING: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar(
+    "store_timing", default=None
+)
+
+
+def _timed(call: Callable[[], T], into: list[float]) -> T:
+    start = time.perf_counter()
+    try:
+        return call()
+    finally:
+        into[0] += time.perf_counter() - start
+
+
 async def in_thread(call: Callable[..., T], *args: Any) -> T:
     """Run a blocking store call in a worker thread (the Neo4j driver is synchronous)."""
-    return await anyio.to_thread.run_sync(functools.partial(call, *args))
+    timing = STORE_TIMING.get()
+    if timing is None:
+        return await anyio.to_thread.run_sync(functools.partial(call, *args))
+    start = time.perf_counter()
+    try:
+        return await anyio.to_thread.run_sync(_timed, functools.partial(call, *args), timing)
+    finally:
+        timing[1] += time.perf_counter() - start
 
 
 class Loaders:
