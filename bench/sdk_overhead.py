@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,9 @@ class Timing:
     in_log_cpu: float  # training-thread CPU seconds inside the log calls
     other_cpu: float  # CPU seconds of the process's other threads (a tracker's sender)
     helper_cpu: float = 0.0  # CPU seconds of a tracker's helper process (the SDK's sender)
+    call_median: float = 0.0  # median wall seconds of one log call (robust to preemption)
+    servers_cpu: float = 0.0  # CPU seconds of the servers started here (service, Neo4j, S3, ...)
+    load: float = 0.0  # 1-minute load average when the loop ended
 
 
 def _no_log(step: int, metrics: dict[str, float]) -> None:
@@ -90,6 +94,26 @@ def process_cpu(pid: int | None) -> float:
     return total
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def servers_cpu(skip: set[int]) -> float:
+    """CPU seconds (user + system, clock ticks) of this process's descendants except ``skip``:
+    the servers started here, whose cost lands on the same 2 cores."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            parents[pid] = int(fields[1])
+            times[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    mine = {os.getpid()}
+    for _ in range(6):
+        mine |= {pid for pid, ppid in parents.items() if ppid in mine}
+    return sum(times.get(pid, 0.0) for pid in mine - skip - {os.getpid()})
+
+
 def train(problem: Problem, steps: int, log: Log | None, helper: int | None = None) -> Timing:
     """The loop. ``log=None`` is the baseline: it computes the same five metrics, builds the
     same dict and runs the same timers around a no-op call, so only the tracker's work differs."""
@@ -97,8 +121,11 @@ def train(problem: Problem, steps: int, log: Log | None, helper: int | None = No
     w = np.zeros(x.shape[1])
     lr = 0.1
     in_log = in_log_cpu = 0.0
+    walls = array("d", bytes(8 * steps))
     call = log if log is not None else _no_log
     perf, cpu = time.perf_counter, time.thread_time
+    skip = {helper} if helper is not None else set()
+    started_servers = servers_cpu(skip)
     started_helper = process_cpu(helper)
     started, started_cpu, started_process = perf(), cpu(), time.process_time()
     for step in range(steps):
@@ -115,10 +142,22 @@ def train(problem: Problem, steps: int, log: Log | None, helper: int | None = No
         t, c = perf(), cpu()
         call(step, metrics)
         in_log_cpu += cpu() - c
-        in_log += perf() - t
+        walls[step] = took = perf() - t
+        in_log += took
     wall, own = perf() - started, cpu() - started_cpu
     other = time.process_time() - started_process - own
-    return Timing(wall, own, in_log, in_log_cpu, other, process_cpu(helper) - started_helper)
+    helper_cpu = process_cpu(helper) - started_helper
+    return Timing(
+        wall,
+        own,
+        in_log,
+        in_log_cpu,
+        other,
+        helper_cpu,
+        call_median=statistics.median(walls),
+        servers_cpu=servers_cpu(skip) - started_servers,
+        load=os.getloadavg()[0],
+    )
 
 
 def calibrate(target_ms: float = 1.0) -> Problem:
@@ -342,10 +381,10 @@ def table(results: list[Result], steps: int) -> str:
     plain = {r.repeat: r.timing for r in results if r.name == NAMES[0]}
     rows = [
         "| setup | loop wall (s) | wall vs no logging (paired) | loop thread CPU vs no logging "
-        "| thread CPU in log call per step | wall in log call per step "
-        "| other threads' CPU per step | sender process CPU per step | stored within "
-        "| points per metric |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| thread CPU in log call per step | wall in log call per step | median log call wall "
+        "| other threads' CPU per step | sender process CPU per step | servers' CPU per step "
+        "| stored within | points per metric | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in NAMES:
         mine = [r for r in results if r.name == name]
@@ -358,15 +397,19 @@ def table(results: list[Result], steps: int) -> str:
         other = [r.timing.other_cpu / steps * 1e6 for r in mine]
         helper = [r.timing.helper_cpu / steps * 1e6 for r in mine]
         in_wall = [r.timing.in_log / steps * 1e6 for r in mine]
+        median_call = [r.timing.call_median * 1e6 for r in mine]
+        servers = [r.timing.servers_cpu / steps * 1e6 for r in mine]
+        load = [r.timing.load for r in mine]
         drains = [r.drain for r in mine if r.drain is not None]
         stored = {r.stored for r in mine}
         rows.append(
             f"| {name} | {_spread(wall, '.3f')} | {_spread(ratio, '+.2f')} % "
             f"| {_spread(cpu_ratio, '+.2f')} % | {_spread(in_cpu, '.1f')} µs "
-            f"| {_spread(in_wall, '.1f')} µs | {_spread(other, '.1f')} µs "
-            f"| {_spread(helper, '.1f')} µs "
+            f"| {_spread(in_wall, '.1f')} µs | {_spread(median_call, '.1f')} µs "
+            f"| {_spread(other, '.1f')} µs | {_spread(helper, '.1f')} µs "
+            f"| {_spread(servers, '.0f')} µs "
             f"| {_spread(drains, '.2f') + ' s' if drains else '-'} "
-            f"| {stored.pop() if len(stored) == 1 else sorted(stored)} |"
+            f"| {stored.pop() if len(stored) == 1 else sorted(stored)} | {_spread(load, '.1f')} |"
         )
     return "\n".join(rows).replace("| None |", "| - |")
 
@@ -383,14 +426,30 @@ def direct(results: list[Result], steps: int) -> str:
             continue
         net_cpu = [(r.timing.in_log_cpu - plain[r.repeat].in_log_cpu) / steps * 1e6 for r in mine]
         net_wall = [(r.timing.in_log - plain[r.repeat].in_log) / steps * 1e6 for r in mine]
+        net_median = [(r.timing.call_median - plain[r.repeat].call_median) * 1e6 for r in mine]
+        all_in = [
+            (r.timing.in_log_cpu - plain[r.repeat].in_log_cpu + r.timing.other_cpu) / steps * 1e6
+            for r in mine
+        ]
+        helper = [r.timing.helper_cpu / steps * 1e6 for r in mine]
         share = [
             (r.timing.in_log - plain[r.repeat].in_log) / plain[r.repeat].wall * 100 for r in mine
         ]
         step = [plain[r.repeat].wall / steps * 1e3 for r in mine]
+        median_share = [
+            (r.timing.call_median - plain[r.repeat].call_median)
+            * steps
+            / plain[r.repeat].wall
+            * 100
+            for r in mine
+        ]
         lines.append(
             f"{name}: log call net of timers {_spread(net_cpu, '.1f')} µs CPU, "
             f"{_spread(net_wall, '.1f')} µs wall per step = {_spread(share, '.2f')} % of a "
-            f"{_spread(step, '.2f')} ms no-logging step"
+            f"{_spread(step, '.2f')} ms no-logging step; median call {_spread(net_median, '.1f')} "
+            f"µs wall = {_spread(median_share, '.2f')} %; the training process all-in (log call "
+            f"CPU + its other threads) {_spread(all_in, '.1f')} µs per step; sender process "
+            f"{_spread(helper, '.1f')} µs CPU per step (on the other core)"
         )
     return "\n".join(lines)
 

@@ -143,3 +143,38 @@ def test_bad_steps(step):
 
 def test_numpy_integer_steps_are_accepted():
     assert check_step(np.int64(7)) == 7
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({}, "values"),
+        ({"loss": "0.1"}, "values.loss"),
+        ({"ok": 1.0, "loss": True}, "values.loss"),
+        ({"loss": None}, "values.loss"),
+        ({"loss": [1.0]}, "values.loss"),
+        ({"loss": b"1"}, "values.loss"),
+        ({"": 1.0}, "values"),
+        ({3: 1.0}, "values"),
+    ],
+)
+def test_the_training_loop_refuses_what_the_model_refuses(tmp_path, values, field):
+    """The hot path packs with struct and checks bools apart: same BadInput, nothing spooled."""
+    from lineagegraph.sdk.spool import scan
+    from lineagegraph.sdk.testing import FakeService, client_for
+
+    service = FakeService()
+    service.hold()
+    client = client_for(service, tmp_path, handle_sigterm=False)
+    try:
+        run = client.start_run("bad", code=False, environment=False, hardware=False)
+        with pytest.raises(BadInput) as excinfo:
+            run.log_metrics(values, step=1)
+        assert excinfo.value.field == field
+        run.log_metrics({"f32": np.float32(0.5), "i": 3, "dec": Decimal("0.25")}, step=2)
+        records = [p for _, p in scan(client._sender.active.path).records if p[:1] == b"N"]
+        assert len(records) == 1
+        assert json.loads(metrics_json(records[0]))["values"] == {"f32": 0.5, "i": 3.0, "dec": 0.25}
+    finally:
+        service.release()
+        client.close(5)

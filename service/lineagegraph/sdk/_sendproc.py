@@ -276,7 +276,7 @@ class ProcessSender(SegmentWriter):
             self._measured = now
             with contextlib.suppress(OSError):
                 self.others_bytes = self.spool.used_bytes(active.path if active else None)
-            self.grow_ahead()
+        self.grow_ahead()
         if message.get("ready"):
             self._ready.set()
         with self._progress:

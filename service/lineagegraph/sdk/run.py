@@ -178,11 +178,13 @@ class Run(RunReader):
         if shape is None:
             shape = self._shapes[keys] = MetricsShape(client._id_prefix, self._run_id, keys)  # type: ignore[arg-type]
         numbers = values.values()
-        for value in numbers:
-            if type(value) is not float:
-                numbers = metric_numbers(keys, list(numbers))  # type: ignore[assignment]
-                break
-        payload = shape.pack(shape.const, next(client._ids), _now(), use, *numbers)
+        if bool in map(type, numbers):  # struct would pack True as 1.0: refuse it as the model does
+            metric_numbers(keys, list(numbers))  # raises BadInput naming the metric
+        try:  # struct takes floats, ints and anything with __float__ (NumPy scalars) as doubles
+            payload = shape.pack(shape.const, next(client._ids), _now(), use, *numbers)
+        except Exception:  # not a number: BadInput naming the metric (or its conversion error)
+            numbers = metric_numbers(keys, list(numbers))  # type: ignore[assignment]
+            payload = shape.pack(shape.const, next(client._ids), _now(), use, *numbers)
         with sender.append_lock:
             active = sender.active
             if active is None:

@@ -137,16 +137,16 @@ class SegmentWriter:
         return True
 
     def grow_ahead(self) -> None:
-        """Off the training thread: keep half a growth step of mapped room ahead of the writer,
-        and the limit in step with the spool cap."""
-        with self.append_lock:
-            active = self.active
-            if active is None or active.mapped is None:
-                return
-            room = self.spool.max_bytes - self.others_bytes
-            want = min(active.end + GROW_BYTES // 2, room)
-            with contextlib.suppress(OSError):  # disk full: the training thread will report it
-                self.make_room(active, max(want, active.end))
+        """Off the training thread, without the append lock (the capacity only grows, so an
+        append never needs to wait for this): keep half a growth step of mapped room ahead of
+        the writer, and the limit in step with the spool cap."""
+        active = self.active
+        if active is None or active.mapped is None:
+            return
+        room = self.spool.max_bytes - self.others_bytes
+        want = min(active.end + GROW_BYTES // 2, room)
+        with contextlib.suppress(OSError, ValueError):  # disk full: the call will report it
+            self.make_room(active, max(want, active.end))
 
     def spool_full(self, extra: int) -> bool:
         active = self.active

@@ -36,6 +36,7 @@ import mmap
 import os
 import secrets
 import struct
+import threading
 import time
 import zlib
 from collections import deque
@@ -58,7 +59,6 @@ ACK_SUFFIX = ".ack"
 PAGE = mmap.PAGESIZE
 GROW_BYTES = 1024**2  # a mapped segment grows by this much at most at a time
 _SEARCH_BYTES = 1024**2  # how far past a zero header a lost header's successor is looked for
-_MADV_POPULATE_WRITE = getattr(mmap, "MADV_POPULATE_WRITE", 23)  # Linux >= 5.14
 
 
 def frame(payload: bytes) -> bytes:
@@ -266,6 +266,7 @@ class ActiveSegment(Segment):
         #: appends that end at or below this need no growth and fit the spool cap (the hot
         #: path's only check; the writer's ``make_room`` moves it)
         self.limit = 0
+        self._grow_lock = threading.Lock()
 
     def map(self, capacity: int) -> None:
         """Map the (already pre-sized) file for writing."""
@@ -276,22 +277,26 @@ class ActiveSegment(Segment):
         self._populate(0, capacity)
 
     def _populate(self, start: int, length: int) -> None:
-        """Fault the pages in now (page cache and page table), not in the training loop."""
-        if self.mapped is not None and length > 0:
-            with contextlib.suppress(OSError, ValueError):
-                self.mapped.madvise(_MADV_POPULATE_WRITE, start, length)
+        """Have the kernel bring the (zero) pages into the page cache now, in the background,
+        so the training loop's first write to a page is a minor fault. Not MADV_POPULATE_WRITE:
+        it holds the GIL while faulting, and the first fdatasync write-protects the pages again."""
+        if length > 0 and hasattr(os, "posix_fadvise"):
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(self.fd, start, length, os.POSIX_FADV_WILLNEED)
 
     def grow(self, capacity: int) -> None:
         """Pre-size the file to ``capacity`` bytes (blocks allocated: writing the map can never
-        hit a full disk) and extend the map; an OSError (disk full) leaves both as they were."""
-        capacity = _round_pages(capacity)
-        old = self.capacity
-        if capacity <= old or self.mapped is None:
-            return
-        os.posix_fallocate(self.fd, old, capacity - old)
-        self.mapped.resize(capacity)
-        self.capacity = capacity
-        self._populate(old, capacity - old)
+        hit a full disk) and extend the map; an OSError (disk full) leaves both as they were.
+        Any thread may call it: appends need not wait (the capacity only grows)."""
+        with self._grow_lock:
+            capacity = _round_pages(capacity)
+            old = self.capacity
+            if capacity <= old or self.mapped is None:
+                return
+            os.posix_fallocate(self.fd, old, capacity - old)
+            self.mapped.resize(capacity)
+            self.capacity = capacity
+            self._populate(old, capacity - old)
 
     def append(self, framed: bytes) -> int:
         """Write one framed record (``frame()``; the caller holds the writer's append lock),
