@@ -212,3 +212,20 @@ def test_a_closed_client_leaves_an_empty_spool(service, make_client, tmp_path):
     run.end()
     assert client.close(5) == 0
     assert list((tmp_path / "spool").glob("*.wal")) == []
+
+
+def test_the_mapped_segment_grows_under_the_writer_and_loses_nothing(service, make_client):
+    service.hold()  # nothing is acknowledged: the segment can only grow
+    client = make_client()
+    run = client.start_run("growing", code=False, environment=False, hardware=False)
+    active = client._sender.active
+    first = active.capacity
+    steps = 3 * first // 150  # past the first size, records of ~150 bytes
+    for step in range(steps):
+        run.log_metrics({"loss": float(step), "acc": 0.5}, step=step)
+    assert active.capacity > first
+    assert active.path.stat().st_size == active.capacity
+    service.release()
+    assert client.flush(30) == 0
+    assert sorted(e["step"] for e in _metric_events(service)) == list(range(steps))
+    assert service.duplicates() == {}

@@ -359,7 +359,7 @@ class _ChildSender(Sender):
         if active is None or active.fd < 0:
             return True
         try:
-            more = scan(active.path, active.read_to, limit=1).records
+            more = scan(active.path, active.read_to, limit=1, live=True).records
         except OSError:
             return True
         return not more and active.ack.offset >= active.read_to

@@ -336,7 +336,7 @@ class Sender(SegmentWriter):
         room = self.max_batch - len(self.queue)
         if room <= 0 or active.fd < 0:
             return
-        found = scan(active.path, active.read_to, limit=room)
+        found = scan(active.path, active.read_to, limit=room, live=True)
         if found.corrupt_at is not None:
             # a record being written can look damaged for an instant: only the same damage
             # seen twice in a row is reported

@@ -85,12 +85,14 @@ class ScanResult:
     corrupt_at: int | None = None  # offset of a bad frame with more data behind it
 
 
-def scan(path: Path, start: int = 0, limit: int | None = None) -> ScanResult:
-    """Read records from ``start`` (0 means just after the magic), at most ``limit`` of them."""
+def scan(path: Path, start: int = 0, limit: int | None = None, *, live: bool = False) -> ScanResult:
+    """Read records from ``start`` (0 means just after the magic), at most ``limit`` of them.
+    ``live``: the writer is alive (the sender tailing its segment): a zero header is simply
+    where the data ends for now, without looking at what lies behind it."""
     with path.open("rb") as fh:
         magic = fh.read(DATA_START)
         if magic == MAGIC_MAPPED:
-            return _scan_mapped(fh, max(start, DATA_START), limit)
+            return _scan_mapped(fh, max(start, DATA_START), limit, live)
         if magic != MAGIC:
             return ScanResult([], 0, corrupt_at=0)
         offset = max(start, DATA_START)
@@ -121,7 +123,7 @@ def _bad_frame(records: list[tuple[int, bytes]], offset: int, end: int, size: in
     return ScanResult(records, offset, corrupt_at=offset)
 
 
-def _scan_mapped(fh: BinaryIO, offset: int, limit: int | None) -> ScanResult:
+def _scan_mapped(fh: BinaryIO, offset: int, limit: int | None, live: bool) -> ScanResult:
     size = os.fstat(fh.fileno()).st_size
     fh.seek(offset)
     records: list[tuple[int, bytes]] = []
@@ -129,6 +131,8 @@ def _scan_mapped(fh: BinaryIO, offset: int, limit: int | None) -> ScanResult:
     while offset + _FRAME.size <= size and (limit is None or len(records) < limit):
         length, crc = unpack(fh.read(_FRAME.size))
         if length == 0 and crc == 0:
+            if live:
+                return ScanResult(records, offset)
             return _zero_header(fh, records, offset, size)
         step = framed_size(length)
         if length > MAX_RECORD_BYTES or offset + _FRAME.size + length > size:
