@@ -1,9 +1,13 @@
 // name: node_states
 // mode: read
 // params: refs
+// `CYPHER replan=skip`: unique-ref seeks and expansions from the node found, a plan that
+// statistics do not change (while the graph was young Neo4j planned it again every few batches,
+// 1-4 s each on a loaded box).
 // What a batch needs to know about the nodes it names: kind, digest, status, producer, sources,
 // evaluated model and parent, and an artifact's deprecation (the consume rule). Each ref is looked up by label and unique ref (one index seek per
 // label; a ref matches at most one of them).
+CYPHER replan=skip
 UNWIND $refs AS ref
 CALL (ref) {
   MATCH (n:Run {ref: CASE WHEN ref STARTS WITH 'run:' THEN ref END}) RETURN n

@@ -1,6 +1,9 @@
 // name: write_links
 // mode: write
 // params: parents, produced, derived, evaluates, consumed
+// `CYPHER replan=skip`: a cached plan is kept when the graph's statistics drift (every node is
+// found by a unique-ref seek and every MERGE expands between two bound nodes, so the plan does
+// not depend on them; planning this statement again cost seconds on a loaded box).
 // The edges of one ingest batch in one statement (one round trip instead of five), each kind an
 // UNWIND over its rows in a unit subquery, after write_nodes made every node they join; a part
 // whose list is empty does nothing, and the caller always sends every list (a stable parameter
@@ -9,6 +12,7 @@
 // has no other producer, no edge closes a cycle. An artifact is found by its label's unique ref;
 // the CASE routes a ref to the one label its prefix names (the other seeks get null, which finds
 // nothing and locks nothing). Times arrive as ISO 8601 text and are stored as DateTime.
+CYPHER replan=skip
 
 // parents: a child run's CHILD_OF edge to its parent.
 CALL () {

@@ -1,12 +1,16 @@
 // name: write_nodes
 // mode: write
 // params: runs, snapshots, features, models, reports
+// `CYPHER replan=skip`: a cached plan is kept when the graph's statistics drift (every lookup
+// is a unique-ref seek driven by the UNWIND, so the plan does not depend on them; planning this
+// statement again cost seconds on a loaded box while the graph was young).
 // The nodes of one ingest batch in one statement (one round trip instead of five), each kind an
 // UNWIND over its rows in a unit subquery; a part whose list is empty does nothing. The caller
 // always sends every list (empty ones too), so the parameter shape and the cached plan stay the
 // same. The planner (graph/ingest_plan.py) checked every rule before. Times arrive as ISO 8601
 // text (graph/ingest.py _wire) and are stored as DateTime. Kept to nodes only: a statement of
 // every write kind took Neo4j 2-10 s to plan again whenever statistics drifted.
+CYPHER replan=skip
 
 // runs: run_started, merged by ref so that a replay changes nothing. The start time only ever
 // moves earlier and the status is set only while there is none, so a start arriving after the
