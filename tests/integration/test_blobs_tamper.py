@@ -217,3 +217,22 @@ def test_a_wrong_s3_checksum_alone_does_not_condemn_a_blob(
         back = transfers.download(digest, tmp_path / "back.bin")
     assert again.deduplicated
     assert back.digest == digest
+
+
+def test_verification_read_hashes_the_object_and_reports_a_missing_one_as_s3(
+    s3: Minio, bucket: str
+) -> None:
+    """read_sha256 (the service's own proof) over an object spanning several of its buffers and
+    ending mid-buffer, an empty one, and one that is gone (the minio SDK's S3Error, as before)."""
+    from minio.error import S3Error
+
+    from lineagegraph.blobs.verify import READ_BUFFERS, READ_CHUNK, read_sha256
+
+    data = os.urandom(READ_CHUNK * (READ_BUFFERS + 1) + 12345)
+    s3.put_object(bucket, "probe/big", io.BytesIO(data), len(data))
+    s3.put_object(bucket, "probe/empty", io.BytesIO(b""), 0)
+    assert read_sha256(s3, bucket, "probe/big") == (hashlib.sha256(data).hexdigest(), len(data))
+    assert read_sha256(s3, bucket, "probe/empty") == (hashlib.sha256(b"").hexdigest(), 0)
+    with pytest.raises(S3Error) as missing:
+        read_sha256(s3, bucket, "probe/gone")
+    assert missing.value.code in {"NoSuchKey", "NoSuchObject", "NotFound"}
