@@ -19,7 +19,9 @@ live in another process without weakening anything: an event is on disk (page ca
   crashed) the child keeps sending until the spool it holds is drained, at most ``linger``
   seconds, then exits; what remains waits for the next client or ``lineage sync``.
 - The child ignores SIGINT and SIGTERM, so a signal to the whole process group (Ctrl-C, a job
-  scheduler) leaves it alive for the parent's own flush-at-exit.
+  scheduler) leaves it alive for the parent's own flush-at-exit. It runs at nice 10, so on a busy
+  machine it does not take the training loop's core; it sleeps between batches (one every flush
+  interval, or when woken by a full batch or a flush).
 
 Only on Linux (``SOCK_SEQPACKET`` over ``AF_UNIX``); elsewhere the client uses the thread.
 """
@@ -391,9 +393,16 @@ def _error_message(error: EventError) -> dict[str, Any]:
     return message
 
 
+_NICE = 10  # CFS weight ~1/10 of the training loop's when both want the same core
+
+
 def child_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # it needs about 1-2 % of a core (a batch every flush interval); when the machine is busy,
+    # training goes first (a thread could not do this: lowered, it would hold the GIL longer)
+    with contextlib.suppress(OSError):
+        os.nice(_NICE)
     sock = socket.socket(fileno=int(os.environ.pop(_FD_ENV)))
     config = json.loads(sock.recv(_MAX_MESSAGE * 2))
     from lineagegraph.sdk.transport import HttpTransport
