@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import ParserCache
 
 from lineagegraph.api.execution import FlatListExecutionContext
 
@@ -111,3 +112,38 @@ def test_fast_path_is_taken_for_flat_items(monkeypatch: pytest.MonkeyPatch) -> N
     calls.clear()
     _run(fast, "{ holder { items { ref doubled } } }")
     assert calls == [0]  # a field with its own resolver: graphql-core's completion
+
+
+def test_plans_are_kept_across_requests_of_a_cached_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the parser cache a repeated query text brings the same AST back: its list plan is
+    built once; a selection with a directive (variables could change it) is planned each time."""
+    calls: list[str] = []
+    original = FlatListExecutionContext._flat_columns
+
+    def spy(self: FlatListExecutionContext, *args: Any) -> Any:
+        calls.append("planned")
+        return original(self, *args)
+
+    monkeypatch.setattr(FlatListExecutionContext, "_flat_columns", spy)
+    monkeypatch.setattr("lineagegraph.api.execution._PLANS", {})
+    cached = strawberry.Schema(
+        query=Query,
+        execution_context_class=FlatListExecutionContext,
+        extensions=[lambda: ParserCache(maxsize=8)],
+    )
+    plain = strawberry.Schema(query=Query)
+    query = "{ holder { items { b: depth ref } } }"
+    for _ in range(3):
+        assert _run(cached, query) == _run(plain, query)
+    assert calls == ["planned"]
+    calls.clear()
+    with_directive = "query($x: Boolean!) { holder { items { ref depth @include(if: $x) } } }"
+    for x in (True, False, True):
+        got = asyncio.run(cached.execute(with_directive, variable_values={"x": x}))
+        want = asyncio.run(plain.execute(with_directive, variable_values={"x": x}))
+        assert got.data == want.data
+        assert not got.errors
+        assert ("depth" in got.data["holder"]["items"][0]) is x  # type: ignore[index]
+    assert calls == ["planned"] * 3

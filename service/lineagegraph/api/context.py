@@ -56,22 +56,34 @@ async def in_thread(call: Callable[..., T], *args: Any) -> T:
 
 
 class Loaders:
+    """Each loader is made on first use (most requests use none or one of them)."""
+
     def __init__(self, store: GraphStore) -> None:
         self.store = store
-        self.nodes: DataLoader[str, Node | None] = DataLoader(self._load_nodes)
-        self.metric_keys: DataLoader[str, list[str]] = DataLoader(self._load_metric_keys)
-        self.metric_series: DataLoader[tuple[str, str], list[MetricPoint]] = DataLoader(
-            self._load_metric_series
-        )
         # loaders of resolver modules merged into the schema (api/deprecation.py ...), by name
         self.extra: dict[str, DataLoader[Any, Any]] = {}
-        self._related: dict[str, DataLoader[str, list[Node]]] = {
-            relation: DataLoader(functools.partial(self._load_related, relation))
-            for relation in RELATIONS
-        }
+        self._related: dict[str, DataLoader[str, list[Node]]] = {}
+
+    @functools.cached_property
+    def nodes(self) -> DataLoader[str, Node | None]:
+        return DataLoader(self._load_nodes)
+
+    @functools.cached_property
+    def metric_keys(self) -> DataLoader[str, list[str]]:
+        return DataLoader(self._load_metric_keys)
+
+    @functools.cached_property
+    def metric_series(self) -> DataLoader[tuple[str, str], list[MetricPoint]]:
+        return DataLoader(self._load_metric_series)
 
     def related(self, relation: str) -> DataLoader[str, list[Node]]:
-        return self._related[relation]
+        loader = self._related.get(relation)
+        if loader is None:
+            if relation not in RELATIONS:
+                raise KeyError(relation)
+            loader = DataLoader(functools.partial(self._load_related, relation))
+            self._related[relation] = loader
+        return loader
 
     async def _load_nodes(self, refs: Sequence[str]) -> list[Node | None]:
         found = await in_thread(self.store.get_nodes, list(refs))

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -34,6 +35,30 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 #: response key, resolver, leaf type, non-null
 _Column = tuple[str, Callable[..., Any], GraphQLLeafType, bool]
+_Plan = tuple[list[_Column], bool] | None
+
+#: Plans kept across requests, by item type and the identity of the list field's AST nodes (the
+#: parsed document is cached, so a repeated query text brings the same nodes back). Only for
+#: sub-selections of plain fields without directives or fragments: then variables cannot change
+#: the plan. The value holds the nodes, so their ids cannot be reused while they are keys.
+_PLANS: dict[tuple[Any, ...], tuple[tuple[FieldNode, ...], _Plan]] = {}
+_MAX_PLANS = 1024
+
+
+def _plan_key(item_type: GraphQLOutputType, field_details_list: Any) -> tuple[Any, ...] | None:
+    nodes = []
+    for details in field_details_list:
+        if details.defer_usage is not None or details.fragment_variable_values:
+            return None
+        node = details.node
+        selection_set = node.selection_set
+        if selection_set is None:
+            return None
+        for selection in selection_set.selections:
+            if not isinstance(selection, FieldNode) or selection.directives:
+                return None
+        nodes.append(node)
+    return (item_type, *map(id, nodes)), tuple(nodes)
 
 
 class _NotFlat(Exception):
@@ -41,9 +66,24 @@ class _NotFlat(Exception):
 
 
 class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    def _flat_columns(
-        self, item_type: GraphQLOutputType, field_details_list: Any
-    ) -> tuple[list[_Column], bool] | None:
+    def _cached_columns(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan:
+        middleware = self.middleware_manager
+        if middleware is not None and middleware.middlewares:
+            return None
+        found = _plan_key(item_type, field_details_list)
+        if found is None:
+            return self._flat_columns(item_type, field_details_list)
+        key, nodes = found
+        cached = _PLANS.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = self._flat_columns(item_type, field_details_list)
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[key] = (nodes, plan)
+        return plan
+
+    def _flat_columns(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan:
         nullable = not isinstance(item_type, GraphQLNonNull)
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         middleware = self.middleware_manager
@@ -86,7 +126,7 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         plan = (
-            self._flat_columns(item_type, field_details_list)
+            self._cached_columns(item_type, field_details_list)
             if isinstance(items, list) and self.get_stream_usage(field_details_list, path) is None
             else None
         )
