@@ -7,7 +7,8 @@ the service (``lineage serve``, a separate process), and the SDK side goes the w
 does: GraphQL to the service (beginUpload, presignUploadParts, commitUpload, downloadUrl), bytes
 straight to S3. ``--via store`` calls the BlobStore in-process instead (S3 only; with
 ``--endpoint/--access-key/--secret-key`` against an S3 of your choice). Times, on the same server
-and the same file (in the page cache for every contender):
+and the same file (in the page cache for every contender; each timed step starts after an
+untimed ``os.sync()``, so that no step pays for the previous one's writeback):
 
 - upload: minio ``fput_object`` vs ``Transfers.upload`` (hash pass, plan, presigned parts in
   parallel, commit with the service's SHA-256 read-back: the time until the blob is *verified*);
@@ -249,6 +250,10 @@ def _measure(
     timed = _Timed(service, calls)
 
     def clock(name: str, fn: Callable[[], T]) -> T:
+        # Every timed step starts with no dirty pages left by the one before (each writes 0.5 GB
+        # to disk); without this, the kernel's writeback lands on whichever step runs next, and
+        # the same download took 0.35 s in one round and 1.68 s in the next.
+        os.sync()
         start = time.perf_counter()
         result = fn()
         times.setdefault(name, []).append(time.perf_counter() - start)
