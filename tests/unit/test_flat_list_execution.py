@@ -4,6 +4,7 @@ the same data and the same errors (paths, messages), with and without the fast p
 from __future__ import annotations
 
 import asyncio
+import math
 from enum import Enum
 from typing import Any
 
@@ -49,11 +50,43 @@ BAD: Any = None  # a null where the schema says String!
 
 
 @strawberry.type
+class Edge:
+    """Values at the edges of the leaf coercions' exact-type shortcuts; a renamed attribute."""
+
+    from_: str = strawberry.field(name="from")
+    count: int
+    score: float | None
+    flag: bool | None
+    ident: strawberry.ID | None
+
+
+EDGES: dict[str, list[Any]] = {
+    "plain": [Edge(from_="a", count=2**31 - 1, score=0.5, flag=True, ident=strawberry.ID("7"))],
+    "big": [
+        Edge(from_="a", count=1, score=None, flag=None, ident=None),
+        Edge(from_="b", count=2**31, score=1.0, flag=False, ident=None),
+    ],
+    "small": [Edge(from_="a", count=-(2**31) - 1, score=None, flag=None, ident=None)],
+    "bool_int": [Edge(from_="a", count=True, score=None, flag=None, ident=None)],
+    "int_float": [Edge(from_="a", count=1, score=3, flag=None, ident=None)],  # type: ignore[arg-type]
+    "nan": [Edge(from_="a", count=1, score=math.nan, flag=None, ident=None)],
+    "inf": [Edge(from_="a", count=1, score=-math.inf, flag=None, ident=None)],
+    "int_str": [Edge(from_=5, count=1, score=None, flag=1, ident=12)],  # type: ignore[arg-type]
+    "float_int": [Edge(from_="a", count=2.0, score=None, flag=None, ident=None)],  # type: ignore[arg-type]
+    "float_frac": [Edge(from_="a", count=2.5, score=None, flag=None, ident=None)],  # type: ignore[arg-type]
+}
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def holder(self) -> Holder:
         items = _items()
         return Holder(items=items, maybe=[items[0], None, items[1]])
+
+    @strawberry.field
+    def edges(self, case: str) -> list[Edge]:
+        return EDGES[case]
 
     @strawberry.field
     def broken(self) -> list[Item]:
@@ -78,6 +111,7 @@ QUERIES = [
     "query($x: Boolean!) { holder { items { ref depth @include(if: $x) } } }",
     "{ broken { ref depth } }",
     "{ wrongEnum { ref colour } }",
+    *(f'{{ edges(case: "{case}") {{ from count score flag ident }} }}' for case in EDGES),
 ]
 
 

@@ -17,24 +17,74 @@ items (graphql-core then redoes the list and reports the error exactly as it wou
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from graphql import (
     FieldNode,
+    GraphQLBoolean,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLString,
     is_leaf_type,
     is_object_type,
 )
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-#: response key, resolver, leaf type, non-null
-_Column = tuple[str, Callable[..., Any], GraphQLLeafType, bool]
+#: response key, read the value from the item, coerce it for output, non-null
+_Column = tuple[str, Callable[[Any], Any], Callable[[Any], Any], bool]
+_MAX_INT, _MIN_INT = 2**31 - 1, -(2**31)
+
+
+def _reader(
+    schema: GraphQLSchema, object_type: GraphQLObjectType, name: str, resolve: Callable[..., Any]
+) -> Callable[[Any], Any]:
+    """How to read a plain field from an item: ``attrgetter`` of its Python attribute when
+    strawberry's resolver for it is the default ``getattr`` (no resolver, no extensions, the
+    config's default resolver), else that resolver. Same value, one C call instead of three
+    Python calls per field."""
+    strawberry_schema = getattr(schema, "_strawberry_schema", None)
+    definition = object_type.extensions.get("strawberry-definition")
+    if strawberry_schema is not None and definition is not None:
+        config = strawberry_schema.config
+        for field in definition.fields:
+            if config.name_converter.get_graphql_name(field) == name:
+                if field.is_basic_field and config.default_resolver is getattr:
+                    return operator.attrgetter(field.python_name)
+                break
+    return lambda item: resolve(item, None)  # strawberry's plain-attribute resolver ignores info
+
+
+def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """The leaf type's output coercion, answering the common exact-type values at once (what
+    graphql-core's serializers return for them unchanged) and calling the serializer for the
+    rest (enums, custom scalars, values needing a conversion or an error)."""
+    serialize = leaf.coerce_output_value
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return lambda value: value if type(value) is str else serialize(value)
+    if leaf is GraphQLInt:
+        return lambda value: (
+            value if type(value) is int and _MIN_INT <= value <= _MAX_INT else serialize(value)
+        )
+    if leaf is GraphQLBoolean:
+        return lambda value: value if type(value) is bool else serialize(value)
+    if leaf is GraphQLFloat:
+        return lambda value: (
+            value if type(value) is float and math.isfinite(value) else serialize(value)
+        )
+    return serialize
+
+
 _Plan = tuple[list[_Column], bool] | None
 
 #: Plans kept across requests, by item type and the identity of the list field's AST nodes (the
@@ -113,7 +163,8 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if not is_leaf_type(leaf):
                 return None
             assert isinstance(leaf, GraphQLLeafType)
-            columns.append((key, resolve, leaf, non_null))
+            read = _reader(self.schema, object_type, node.name.value, resolve)
+            columns.append((key, read, _coercer(leaf), non_null))
         return columns, nullable
 
     def complete_iterable_value(
@@ -147,14 +198,14 @@ def _flat_item(item: Any, columns: list[_Column], nullable: bool) -> dict[str, A
             return None
         raise _NotFlat
     out: dict[str, Any] = {}
-    for key, resolve, leaf, non_null in columns:
-        value = resolve(item, None)  # strawberry's plain-attribute resolver ignores info
+    for key, read, coerce, non_null in columns:
+        value = read(item)
         if value is None or value is Undefined:
             if non_null:
                 raise _NotFlat
             out[key] = None
             continue
-        coerced = leaf.coerce_output_value(value)
+        coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise _NotFlat
         out[key] = coerced
