@@ -9,6 +9,8 @@ after the end, unknown refs) is refused at the call or reported, never crashing 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import math
 import os
 import shutil
@@ -173,6 +175,55 @@ def test_after_an_outage_and_lineage_sync_every_event_is_stored_exactly_once(
     }
     flows = {(a, b) for t, a, b in edges if t == "FLOWS_TO"}
     assert flows == {(snap.ref, parent.ref), (snap.ref, child.ref), (child.ref, model.ref)}
+
+
+def test_a_model_logged_during_an_outage_is_registered_pending_and_its_bytes_follow(
+    settings, http, tmp_path, caplog
+):
+    """log_model(path=) with the service down does not raise: the registration is spooled
+    PENDING with the file's digest, the bytes are kept in the spool (a hard link: deleting the
+    original loses nothing), and after ``lineage sync`` the model is AVAILABLE at the service's
+    own blob address with exactly those bytes."""
+    spool = tmp_path / "spool"
+    weights = tmp_path / "weights.bin"
+    data = os.urandom(3 * 1024 * 1024 + 7)
+    weights.write_bytes(data)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with run_service(settings) as first:
+        client = _client(first.url, spool)
+        run = client.start_run("outage-upload", **NO_CAPTURE)
+        assert client.flush(30) == 0
+    with caplog.at_level(logging.WARNING, logger="lineagegraph.sdk"):
+        model = run.log_model("outage-weights", path=weights, version="1")  # no raise
+    assert "could not upload" in caplog.text
+    assert model.digest == digest
+    kept = spool / "uploads" / (digest.removeprefix("sha256:") + ".blob")
+    assert [p.name for p in (spool / "uploads").glob("*.blob")] == [kept.name]
+    run.end()
+    client.close(timeout=1)
+    weights.unlink()  # the kept link still holds the bytes
+    with run_service(settings) as second:
+        query = (
+            "query($ref: String!) { node(ref: $ref) { ... on Model { status digest uri "
+            "sizeBytes isReference } } }"
+        )
+        assert _sync(second.url, spool) == 0
+        assert not list((spool / "uploads").glob("*.blob"))
+        node = _query(http, second, query, ref=model.ref)["node"]
+        bucket = second.settings.s3_bucket
+        assert node == {
+            "status": "AVAILABLE",
+            "digest": digest,
+            "uri": f"s3://{bucket}/blobs/sha256/{digest[7:9]}/{digest[7:]}",
+            "sizeBytes": len(data),
+            "isReference": False,
+        }
+        reader = _client(second.url, tmp_path / "spool-reader")
+        try:
+            reader.download(model.ref, tmp_path / "back.bin")
+        finally:
+            reader.close(timeout=1)
+        assert (tmp_path / "back.bin").read_bytes() == data
 
 
 def test_a_live_client_delivers_by_itself_once_the_service_is_back(settings, http, tmp_path):

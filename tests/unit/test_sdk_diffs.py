@@ -66,3 +66,55 @@ def test_a_stopped_uploader_leaves_the_diff_in_place(tmp_path):
     uploads.stop(1.0)
     uploads.submit()  # ignored once stopped
     assert len(pending_diffs(tmp_path)) == 1
+
+
+def test_kept_artifact_bytes_are_linked_or_copied_named_by_digest_and_uploaded(
+    tmp_path, monkeypatch
+):
+    """keep_upload (a registration while the service is unreachable): a hard link where it can,
+    a copy where linking fails; either way named by the digest of the kept bytes, and sent by
+    the same uploader as diffs (no media type), then removed."""
+    import os
+
+    from lineagegraph.sdk._diffs import keep_upload, upload_one
+
+    source = tmp_path / "model.bin"
+    source.write_bytes(b"weights" * 1000)
+    digest = "sha256:" + hashlib.sha256(source.read_bytes()).hexdigest()
+    spool = tmp_path / "spool"
+    got, size, linked = keep_upload(spool, source)
+    assert (got, size) == (digest, 7000)
+    assert linked.name == digest[7:] + ".blob"
+    assert linked.stat().st_ino == source.stat().st_ino  # a link, not a copy
+    linked.unlink()
+
+    def no_link(src: object, dst: object) -> None:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_link)
+    _, _, copied = keep_upload(spool, source)
+    assert copied.stat().st_ino != source.stat().st_ino
+    assert copied.read_bytes() == source.read_bytes()
+    assert pending_diffs(spool) == [copied]
+
+    sent: list[tuple[str | None, str | None]] = []
+    assert upload_one(copied, lambda path, media, declared: sent.append((media, declared)))
+    assert sent == [(None, digest)]
+    assert not copied.exists()
+
+
+def test_kept_bytes_that_no_longer_match_their_digest_are_dropped(tmp_path):
+    """A hard-linked file rewritten in place can never be proven: reported and dropped, not
+    retried for ever."""
+    from lineagegraph.blob_protocol import DigestMismatch
+    from lineagegraph.sdk._diffs import keep_upload, upload_one
+
+    source = tmp_path / "model.bin"
+    source.write_bytes(b"v1")
+    _, _, kept = keep_upload(tmp_path / "spool", source)
+
+    def refuse(path: Path, media: str | None, declared: str | None) -> object:
+        raise DigestMismatch("hashes to something else", actual="sha256:" + "0" * 64)
+
+    assert upload_one(kept, refuse)
+    assert not kept.exists()

@@ -412,6 +412,26 @@ async def _promote(info: Info, store: BlobStore, digests: Sequence[str]) -> list
 
 
 # --- registrations: PENDING until the blob is proven ---------------------------------------------
+def _blob_to_follow(bucket: str, event: ArtifactRegistered) -> ArtifactRegistered:
+    """A registration that says its bytes will follow (PENDING, a digest, no uri, not a
+    reference: the SDK registering a file while the service or S3 was unreachable, its upload
+    queued) gets this bucket's blob address for that digest, so the upload's commit promotes it
+    like any stored artifact. The client could not name the address itself: it may never have
+    reached the service."""
+    spec = event.artifact
+    if (
+        spec.status is not ArtifactStatus.PENDING
+        or spec.uri is not None
+        or spec.digest is None
+        or spec.is_reference
+    ):
+        return event
+    located = spec.model_copy(
+        update={"uri": f"s3://{bucket}/{blob_key(spec.digest)}", "storage": f"s3://{bucket}"}
+    )
+    return event.model_copy(update={"artifact": located})
+
+
 def _stored_blob(bucket: str, event: IngestEvent) -> tuple[str | None, bool]:
     """(digest, address right) of the blob a registration says it stored here; (None, False)
     when it names no blob of this bucket (a reference, or bytes elsewhere)."""
@@ -439,6 +459,7 @@ async def gate_events(
         if not isinstance(event, ArtifactRegistered):
             out.append(event)
             continue
+        event = _blob_to_follow(bucket, event)
         digest, addressed = _stored_blob(bucket, event)
         if digest is None and not addressed:
             out.append(event)

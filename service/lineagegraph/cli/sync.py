@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if report.diffs_uploaded or report.diffs_remaining:
         print(
-            f"uploaded {report.diffs_uploaded} code diffs; {report.diffs_remaining} could not be "
-            "uploaded yet"
+            f"uploaded {report.diffs_uploaded} kept files (code diffs, artifact bytes); "
+            f"{report.diffs_remaining} could not be uploaded yet"
         )
     return 0 if report.remaining == 0 else 1

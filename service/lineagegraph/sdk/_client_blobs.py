@@ -3,7 +3,9 @@ and ``client.download``, through the service's blob protocol (GraphQL), bytes st
 
 An upload runs in the calling thread before the registration event is spooled: the event then
 records the blob the service has proven (``uri``, ``digest``, ``size``), so it is AVAILABLE the
-moment it is applied. If the upload fails the call raises and nothing is registered.
+moment it is applied. If the service or S3 cannot be reached, the client keeps the bytes in the
+spool and registers the artifact PENDING with their digest instead (``Client._store``,
+``_diffs.keep_upload``); bad input still raises and registers nothing.
 """
 
 from __future__ import annotations

@@ -1,22 +1,33 @@
-"""The diff of a dirty checkout, stored in the blob store by its SHA-256 (``code.diff_ref``).
+"""Files kept in the spool for the blob store, uploaded by a background thread.
 
-``start_run`` keeps the diff in ``<spool>/diffs/<sha256>.patch`` (provenance.keep_diff) and never
-waits for the network: a background thread uploads what that folder holds through the client's
-blob service, retrying with backoff, and deletes each file once the blob store has it. What a
-process leaves behind (service down, killed) is uploaded by the next client on the same spool or
-by ``lineage sync``. The blob is content-addressed: ``lineage artifact get <diff_ref> run.patch``
-or ``client.download(diff_ref, path)`` fetches it back.
+- The diff of a dirty checkout (``code.diff_ref``): ``start_run`` keeps it in
+  ``<spool>/diffs/<sha256>.patch`` (provenance.keep_diff) and never waits for the network.
+- An artifact file that could not be uploaded when it was registered (the service or S3
+  unreachable): the registration is spooled at once as PENDING with its digest ("bytes to
+  follow"; the service gives it its blob address), and the bytes wait in
+  ``<spool>/uploads/<sha256>.blob`` (a hard link to the file, or a copy across filesystems)
+  until the upload's commit makes the artifact AVAILABLE (:func:`keep_upload`).
+
+A background thread uploads what those folders hold through the client's blob service, retrying
+with backoff, and deletes each file once the blob store has it. What a process leaves behind
+(service down, killed) is uploaded by the next client on the same spool or by ``lineage sync``.
+The blobs are content-addressed: ``lineage artifact get <digest> out`` or
+``client.download(digest_or_ref, path)`` fetches them back.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lineagegraph.blob_protocol import DigestMismatch
+from lineagegraph.sdk._hashing import sha256_file
 from lineagegraph.sdk.sender import Backoff
 
 if TYPE_CHECKING:
@@ -32,16 +43,53 @@ def diffs_dir(spool_dir: Path) -> Path:
     return spool_dir / "diffs"
 
 
+def uploads_dir(spool_dir: Path) -> Path:
+    return spool_dir / "uploads"
+
+
 def pending_diffs(spool_dir: Path) -> list[Path]:
-    return sorted(diffs_dir(spool_dir).glob("*.patch"))
+    """Every kept file waiting for the blob store: diffs, then artifact files."""
+    return sorted(diffs_dir(spool_dir).glob("*.patch")) + sorted(
+        uploads_dir(spool_dir).glob("*.blob")
+    )
+
+
+def keep_upload(spool_dir: Path, path: Path) -> tuple[str, int, Path]:
+    """Keep ``path``'s bytes for a later upload: (digest, size, kept file). A hard link when the
+    spool is on the same filesystem (no copy of a 500 MB model), else a copy; hashed after it
+    is taken, so the digest is that of the bytes that will be uploaded."""
+    folder = uploads_dir(spool_dir)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    taken = folder / f".{os.getpid()}.{threading.get_ident()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        taken.unlink()
+    try:
+        os.link(path, taken)
+    except OSError:
+        shutil.copyfile(path, taken)
+    try:
+        digest, size = sha256_file(taken)
+        kept = folder / (digest.removeprefix("sha256:") + ".blob")
+        os.replace(taken, kept)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            taken.unlink()
+        raise
+    return digest, size, kept
 
 
 def upload_one(path: Path, upload: Upload) -> bool:
-    """Upload one kept diff and delete it; False when it could not be uploaded now."""
+    """Upload one kept file and delete it; False when it could not be uploaded now."""
+    media_type = MEDIA_TYPE if path.suffix == ".patch" else None
     try:
-        upload(path, MEDIA_TYPE, "sha256:" + path.stem)
+        upload(path, media_type, "sha256:" + path.stem)
     except FileNotFoundError:
         return True  # another process on this spool uploaded and removed it
+    except DigestMismatch as exc:  # a hard-linked file rewritten in place: never provable
+        log.error("lineagegraph: %s changed after it was kept (%s); dropped", path, exc)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
     except Exception as exc:  # the network, the service, a damaged file: try again later
         log.debug("lineagegraph: could not upload the diff %s yet: %s", path.name, exc)
         return False
@@ -51,7 +99,7 @@ def upload_one(path: Path, upload: Upload) -> bool:
 
 
 def upload_pending(spool_dir: Path, upload: Upload) -> tuple[int, int]:
-    """Upload every kept diff once (``lineage sync``): (uploaded, still waiting)."""
+    """Upload every kept file once (``lineage sync``): (uploaded, still waiting)."""
     done = left = 0
     for path in pending_diffs(spool_dir):
         if upload_one(path, upload):
@@ -97,7 +145,7 @@ class DiffUploads:
             self._wake.wait()
 
     def wait_idle(self, timeout: float) -> bool:
-        """True once no kept diff waits (tests; a bounded wait at close)."""
+        """True once no kept file waits (tests; a bounded wait at close)."""
         deadline = threading.Event()
         for _ in range(max(1, int(timeout / 0.05))):
             if not pending_diffs(self.spool_dir):
@@ -106,7 +154,7 @@ class DiffUploads:
         return not pending_diffs(self.spool_dir)
 
     def stop(self, timeout: float = 1.0) -> None:
-        """Stop the thread (an upload under way may finish within ``timeout``); kept diffs wait
+        """Stop the thread (an upload under way may finish within ``timeout``); kept files wait
         for the next client or ``lineage sync``."""
         self._stop.set()
         self._wake.set()

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class StoredFile:
     digest: str
     size_bytes: int
-    uri: str
+    uri: str | None  # None: bytes to follow (the service gives them its blob address)
     media_type: str | None
     storage: str | None
     is_reference: bool

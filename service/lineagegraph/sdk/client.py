@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import itertools
 import logging
+import mimetypes
 import os
 import secrets
 import sys
@@ -30,10 +31,11 @@ from pydantic import BaseModel, SecretStr
 
 from lineagegraph.blob_protocol import normalize_digest
 from lineagegraph.config import Settings, load_settings, secret
-from lineagegraph.errors import BadInput, LineageError
+from lineagegraph.errors import BadInput, LineageError, Unavailable
 from lineagegraph.models import (
     ArtifactRegistered,
     ArtifactSpec,
+    ArtifactStatus,
     CodeVersion,
     Environment,
     Hardware,
@@ -44,14 +46,14 @@ from lineagegraph.models import (
 from lineagegraph.refs import NodeKind, parse_ref
 from lineagegraph.sdk import lifecycle, provenance
 from lineagegraph.sdk._client_blobs import ClientBlobs
-from lineagegraph.sdk._diffs import DiffUploads, pending_diffs
+from lineagegraph.sdk._diffs import DiffUploads, keep_upload, pending_diffs
 from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._download import DownloadResult
 from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
 from lineagegraph.sdk._sendproc import ProcessSender
 from lineagegraph.sdk._sendproc import supported as sendproc_supported
 from lineagegraph.sdk._service import BlobService
-from lineagegraph.sdk.artifacts import Artifact, check_file, ref_of, store_file
+from lineagegraph.sdk.artifacts import Artifact, StoredFile, check_file, ref_of, store_file
 from lineagegraph.sdk.encode import Dep, build, event_payload
 from lineagegraph.sdk.jsonable import to_json_object
 from lineagegraph.sdk.reads import Impact, Querier, RunHandle, fetch_impact
@@ -386,8 +388,7 @@ class Client:
         if "tags" in fields:
             fields["tags"] = normalize_tags(fields["tags"])
         if path is not None:
-            upload = self._blobs.upload if self._blobs is not None else None
-            stored = store_file(check_file(path), digest, upload)
+            stored, to_follow = self._store(check_file(path), digest)
             fields.update(
                 digest=stored.digest,
                 size_bytes=stored.size_bytes,
@@ -395,6 +396,8 @@ class Client:
                 storage=stored.storage,
                 is_reference=stored.is_reference,
             )
+            if to_follow:
+                fields["status"] = ArtifactStatus.PENDING
             fields.setdefault("media_type", stored.media_type)
         elif uri is not None:
             fields.update(uri=uri, digest=digest, is_reference=True)
@@ -420,6 +423,35 @@ class Client:
             self._waiting[event.event_id] = handle
         self._emit(event, assigns=version is None, deps=all_deps)
         return handle
+
+    def _store(self, path: Path, declared: str | None) -> tuple[StoredFile, bool]:
+        """The file's bytes for a registration, and whether they are still to follow. When the
+        service or S3 cannot be reached (after the upload's own retries) training goes on: the
+        bytes are kept in the spool (a hard link, or a copy), the registration is spooled
+        PENDING with their digest, and they go up in the background (or by the next client, or
+        ``lineage sync``); the upload's commit then makes the artifact AVAILABLE."""
+        if self._blobs is None:
+            return store_file(path, declared, None), False
+        try:
+            return store_file(path, declared, self._blobs.upload), False
+        except Unavailable as exc:
+            spool_dir = Path(self.settings.spool_dir)
+            digest, size, kept = keep_upload(spool_dir, path)
+            if declared is not None and declared != digest:
+                kept.unlink(missing_ok=True)
+                raise BadInput(
+                    f"digest: {path} has {digest}, not the declared {declared}", field="digest"
+                ) from None
+            log.warning(
+                "lineagegraph: could not upload %s now (%s); registered PENDING, its bytes wait "
+                "in %s and go up in the background (or with `lineage sync`)",
+                path,
+                exc,
+                kept,
+            )
+            self._send_diffs()
+            media_type, _ = mimetypes.guess_type(path.name)
+            return StoredFile(digest, size, None, media_type, None, False), True
 
     def _wait_for(self, handle: Artifact, timeout: float) -> None:
         sender = self._sender
@@ -663,7 +695,8 @@ class Client:
         diffs = self._diffs
         if diffs is not None and not diffs.wait_idle(0.0 if remaining else min(timeout, 5.0)):
             print(
-                f"lineagegraph: the diff of a dirty checkout waits in {diffs.spool_dir / 'diffs'}; "
-                "the next client or `lineage sync` uploads it",
+                f"lineagegraph: {len(pending_diffs(diffs.spool_dir))} kept files (code diffs, "
+                f"artifact bytes) wait in {diffs.spool_dir}; the next client or `lineage sync` "
+                "uploads them",
                 file=sys.stderr,
             )

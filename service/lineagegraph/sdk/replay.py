@@ -24,7 +24,7 @@ class SyncReport:
     sent: int = 0
     remaining: int = 0
     busy_segments: int = 0  # held by running clients
-    diffs_uploaded: int = 0  # diffs of dirty checkouts (code.diff_ref) sent to the blob store
+    diffs_uploaded: int = 0  # kept files sent to the blob store (code diffs, artifact bytes)
     diffs_remaining: int = 0
     rejected: list[EventError] = field(default_factory=list)
 
