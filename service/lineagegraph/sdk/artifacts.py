@@ -56,11 +56,14 @@ def store_file(
             blob.digest, blob.size, blob.uri, blob.media_type or media_type, blob.storage, False
         )
     digest, size = sha256_file(path)
-    if declared_digest is not None and declared_digest != digest:
-        raise BadInput(
-            f"digest: {path} has {digest}, not the declared {declared_digest}", field="digest"
-        )
+    check_declared(path, digest, declared_digest)
     return StoredFile(digest, size, path.as_uri(), media_type, None, True)
+
+
+def check_declared(path: Path, digest: str, declared: str | None) -> None:
+    """BadInput when the caller declared another digest than the file's bytes hash to."""
+    if declared is not None and declared != digest:
+        raise BadInput(f"digest: {path} has {digest}, not the declared {declared}", field="digest")
 
 
 class Artifact:

@@ -53,7 +53,14 @@ from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
 from lineagegraph.sdk._sendproc import ProcessSender
 from lineagegraph.sdk._sendproc import supported as sendproc_supported
 from lineagegraph.sdk._service import BlobService
-from lineagegraph.sdk.artifacts import Artifact, StoredFile, check_file, ref_of, store_file
+from lineagegraph.sdk.artifacts import (
+    Artifact,
+    StoredFile,
+    check_declared,
+    check_file,
+    ref_of,
+    store_file,
+)
 from lineagegraph.sdk.encode import Dep, build, event_payload
 from lineagegraph.sdk.jsonable import to_json_object
 from lineagegraph.sdk.reads import Impact, Querier, RunHandle, fetch_impact
@@ -437,11 +444,11 @@ class Client:
         except Unavailable as exc:
             spool_dir = Path(self.settings.spool_dir)
             digest, size, kept = keep_upload(spool_dir, path)
-            if declared is not None and declared != digest:
+            try:
+                check_declared(path, digest, declared)
+            except BadInput:
                 kept.unlink(missing_ok=True)
-                raise BadInput(
-                    f"digest: {path} has {digest}, not the declared {declared}", field="digest"
-                ) from None
+                raise
             log.warning(
                 "lineagegraph: could not upload %s now (%s); registered PENDING, its bytes wait "
                 "in %s and go up in the background (or with `lineage sync`)",
