@@ -5,7 +5,7 @@ An upload runs in the calling thread before the registration event is spooled: t
 records the blob the service has proven (``uri``, ``digest``, ``size``), so it is AVAILABLE the
 moment it is applied. If the service or S3 cannot be reached, the client keeps the bytes in the
 spool and registers the artifact PENDING with their digest instead (``Client._store``,
-``_diffs.keep_upload``); bad input still raises and registers nothing.
+``_kept.keep_upload``); bad input still raises and registers nothing.
 """
 
 from __future__ import annotations

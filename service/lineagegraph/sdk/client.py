@@ -46,10 +46,10 @@ from lineagegraph.models import (
 from lineagegraph.refs import NodeKind, parse_ref
 from lineagegraph.sdk import lifecycle, provenance
 from lineagegraph.sdk._client_blobs import ClientBlobs
-from lineagegraph.sdk._diffs import DiffUploads, keep_upload, pending_diffs
 from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._download import DownloadResult
 from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
+from lineagegraph.sdk._kept import KeptUploads, keep_upload, pending_kept
 from lineagegraph.sdk._sendproc import ProcessSender
 from lineagegraph.sdk._sendproc import supported as sendproc_supported
 from lineagegraph.sdk._service import BlobService
@@ -157,10 +157,10 @@ class Client:
             self._blobs = ClientBlobs(service, digest_cache=digest_cache)
         elif blobs is not None and not isinstance(blobs, bool):
             self._blobs = ClientBlobs(blobs, digest_cache=digest_cache)
-        self._diffs: DiffUploads | None = None
+        self._kept: KeptUploads | None = None
         self._start_pipeline(claim=replay)
-        if replay and self._blobs is not None and pending_diffs(Path(self.settings.spool_dir)):
-            self._send_diffs()  # diffs of dirty checkouts an earlier process could not upload
+        if replay and self._blobs is not None and pending_kept(Path(self.settings.spool_dir)):
+            self._send_kept()  # diffs and artifact bytes an earlier process could not upload
         lifecycle.register(self, handle_sigterm=handle_sigterm)
 
     # --- pipeline ---------------------------------------------------------------------------
@@ -456,7 +456,7 @@ class Client:
                 exc,
                 kept,
             )
-            self._send_diffs()
+            self._send_kept()
             media_type, _ = mimetypes.guess_type(path.name)
             return StoredFile(digest, size, None, media_type, None, False), True
 
@@ -541,15 +541,15 @@ class Client:
             if self._blobs is not None:  # uploaded in the background; the blob's name is its digest
                 code = captured.code.model_copy(update={"diff_ref": captured.code.diff_digest})
                 captured = provenance.CodeCapture(code, captured.diff)
-                self._send_diffs()
+                self._send_kept()
         self._code_cache = captured
         return captured.code
 
-    def _send_diffs(self) -> None:
-        if self._diffs is None:
+    def _send_kept(self) -> None:
+        if self._kept is None:
             assert self._blobs is not None
-            self._diffs = DiffUploads(Path(self.settings.spool_dir), self._blobs.upload)
-        self._diffs.submit()
+            self._kept = KeptUploads(Path(self.settings.spool_dir), self._blobs.upload)
+        self._kept.submit()
 
     def _push(self, run: Run) -> None:
         _active_runs.set((*_active_runs.get(), run))
@@ -599,9 +599,9 @@ class Client:
         if sender is not None:
             sender.stop()
         self._transport.close()
-        if self._diffs is not None:  # a short wait for a diff upload under way; else next time
-            self._diffs.wait_idle(min(timeout, 5.0) if remaining == 0 else 0.0)
-            self._diffs.stop()
+        if self._kept is not None:  # a short wait for an upload under way; else next time
+            self._kept.wait_idle(min(timeout, 5.0) if remaining == 0 else 0.0)
+            self._kept.stop()
         if self._blobs is not None:
             self._blobs.close()
         lifecycle.unregister(self)
@@ -699,11 +699,11 @@ class Client:
                 f"{self._spool.directory}; the next client or `lineage sync` sends them",
                 file=sys.stderr,
             )
-        diffs = self._diffs
-        if diffs is not None and not diffs.wait_idle(0.0 if remaining else min(timeout, 5.0)):
+        kept = self._kept
+        if kept is not None and not kept.wait_idle(0.0 if remaining else min(timeout, 5.0)):
             print(
-                f"lineagegraph: {len(pending_diffs(diffs.spool_dir))} kept files (code diffs, "
-                f"artifact bytes) wait in {diffs.spool_dir}; the next client or `lineage sync` "
+                f"lineagegraph: {len(pending_kept(kept.spool_dir))} kept files (code diffs, "
+                f"artifact bytes) wait in {kept.spool_dir}; the next client or `lineage sync` "
                 "uploads them",
                 file=sys.stderr,
             )

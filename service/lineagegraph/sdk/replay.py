@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineagegraph.config import Settings, secret
-from lineagegraph.sdk._diffs import pending_diffs, upload_pending
+from lineagegraph.sdk._kept import pending_kept, upload_pending
 from lineagegraph.sdk.sender import Backoff, EventError, Sender
 from lineagegraph.sdk.spool import Spool, scan
 from lineagegraph.sdk.transport import HttpTransport, Transport
@@ -73,7 +73,7 @@ def sync_spool(
     report.busy_segments = sender.busy_segments
     if own:
         link.close()
-        if pending_diffs(report.spool_dir):
+        if pending_kept(report.spool_dir):
             from lineagegraph.sdk._client_blobs import ClientBlobs
 
             blobs = ClientBlobs.over_graphql(settings.url, secret(settings.token))

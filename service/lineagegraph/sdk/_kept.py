@@ -47,7 +47,7 @@ def uploads_dir(spool_dir: Path) -> Path:
     return spool_dir / "uploads"
 
 
-def pending_diffs(spool_dir: Path) -> list[Path]:
+def pending_kept(spool_dir: Path) -> list[Path]:
     """Every kept file waiting for the blob store: diffs, then artifact files."""
     return sorted(diffs_dir(spool_dir).glob("*.patch")) + sorted(
         uploads_dir(spool_dir).glob("*.blob")
@@ -101,7 +101,7 @@ def upload_one(path: Path, upload: Upload) -> bool:
 def upload_pending(spool_dir: Path, upload: Upload) -> tuple[int, int]:
     """Upload every kept file once (``lineage sync``): (uploaded, still waiting)."""
     done = left = 0
-    for path in pending_diffs(spool_dir):
+    for path in pending_kept(spool_dir):
         if upload_one(path, upload):
             done += 1
         else:
@@ -109,7 +109,7 @@ def upload_pending(spool_dir: Path, upload: Upload) -> tuple[int, int]:
     return done, left
 
 
-class DiffUploads:
+class KeptUploads:
     """One daemon thread per client, started on the first diff to send."""
 
     def __init__(self, spool_dir: Path, upload: Upload, backoff: Backoff | None = None) -> None:
@@ -127,7 +127,7 @@ class DiffUploads:
                 return
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
-                    target=self._run, name="lineagegraph-diffs", daemon=True
+                    target=self._run, name="lineagegraph-kept", daemon=True
                 )
                 self._thread.start()
         self._wake.set()
@@ -135,7 +135,7 @@ class DiffUploads:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            waiting = [p for p in pending_diffs(self.spool_dir) if not upload_one(p, self.upload)]
+            waiting = [p for p in pending_kept(self.spool_dir) if not upload_one(p, self.upload)]
             if self._stop.is_set():
                 return
             if waiting:
@@ -148,10 +148,10 @@ class DiffUploads:
         """True once no kept file waits (tests; a bounded wait at close)."""
         deadline = threading.Event()
         for _ in range(max(1, int(timeout / 0.05))):
-            if not pending_diffs(self.spool_dir):
+            if not pending_kept(self.spool_dir):
                 return True
             deadline.wait(0.05)
-        return not pending_diffs(self.spool_dir)
+        return not pending_kept(self.spool_dir)
 
     def stop(self, timeout: float = 1.0) -> None:
         """Stop the thread (an upload under way may finish within ``timeout``); kept files wait

@@ -1,4 +1,5 @@
-"""The diff of a dirty checkout: kept in the spool at start_run, uploaded in the background with
+"""Files kept in the spool for the blob store (a dirty checkout's diff; artifact bytes registered
+while the service was unreachable): uploaded in the background with
 retries, deleted once stored; what is left waits for the next client or ``lineage sync``."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import threading
 from pathlib import Path
 
 from lineagegraph.sdk import provenance
-from lineagegraph.sdk._diffs import DiffUploads, pending_diffs, upload_pending
+from lineagegraph.sdk._kept import KeptUploads, pending_kept, upload_pending
 from lineagegraph.sdk.sender import Backoff
 
 
@@ -37,35 +38,35 @@ class FlakyBlobs:
 def test_a_kept_diff_is_uploaded_after_failures_then_removed(tmp_path):
     kept = provenance.keep_diff(tmp_path, b"diff --git a/x b/x\n+1\n")
     blobs = FlakyBlobs(failures=2)
-    uploads = DiffUploads(tmp_path, blobs.upload, Backoff(0.01, 0.02))
+    uploads = KeptUploads(tmp_path, blobs.upload, Backoff(0.01, 0.02))
     uploads.submit()
     assert blobs.done.wait(10)
     assert uploads.wait_idle(5)
     uploads.stop()
     assert blobs.calls == 3
     assert blobs.stored == {"sha256:" + kept.stem: b"diff --git a/x b/x\n+1\n"}
-    assert pending_diffs(tmp_path) == []
+    assert pending_kept(tmp_path) == []
 
 
 def test_what_cannot_be_uploaded_stays_for_lineage_sync(tmp_path):
     provenance.keep_diff(tmp_path, b"one")
     provenance.keep_diff(tmp_path, b"two")
     assert upload_pending(tmp_path, FlakyBlobs(failures=99).upload) == (0, 2)
-    assert len(pending_diffs(tmp_path)) == 2
+    assert len(pending_kept(tmp_path)) == 2
     blobs = FlakyBlobs()
     assert upload_pending(tmp_path, blobs.upload) == (2, 0)
     assert sorted(blobs.stored.values()) == [b"one", b"two"]
-    assert pending_diffs(tmp_path) == []
+    assert pending_kept(tmp_path) == []
 
 
 def test_a_stopped_uploader_leaves_the_diff_in_place(tmp_path):
     provenance.keep_diff(tmp_path, b"later")
-    uploads = DiffUploads(tmp_path, FlakyBlobs(failures=99).upload, Backoff(5, 5))
+    uploads = KeptUploads(tmp_path, FlakyBlobs(failures=99).upload, Backoff(5, 5))
     uploads.submit()
     assert not uploads.wait_idle(0.2)
     uploads.stop(1.0)
     uploads.submit()  # ignored once stopped
-    assert len(pending_diffs(tmp_path)) == 1
+    assert len(pending_kept(tmp_path)) == 1
 
 
 def test_kept_artifact_bytes_are_linked_or_copied_named_by_digest_and_uploaded(
@@ -76,7 +77,7 @@ def test_kept_artifact_bytes_are_linked_or_copied_named_by_digest_and_uploaded(
     the same uploader as diffs (no media type), then removed."""
     import os
 
-    from lineagegraph.sdk._diffs import keep_upload, upload_one
+    from lineagegraph.sdk._kept import keep_upload, upload_one
 
     source = tmp_path / "model.bin"
     source.write_bytes(b"weights" * 1000)
@@ -95,7 +96,7 @@ def test_kept_artifact_bytes_are_linked_or_copied_named_by_digest_and_uploaded(
     _, _, copied = keep_upload(spool, source)
     assert copied.stat().st_ino != source.stat().st_ino
     assert copied.read_bytes() == source.read_bytes()
-    assert pending_diffs(spool) == [copied]
+    assert pending_kept(spool) == [copied]
 
     sent: list[tuple[str | None, str | None]] = []
     assert upload_one(copied, lambda path, media, declared: sent.append((media, declared)))
@@ -107,7 +108,7 @@ def test_kept_bytes_that_no_longer_match_their_digest_are_dropped(tmp_path):
     """A hard-linked file rewritten in place can never be proven: reported and dropped, not
     retried for ever."""
     from lineagegraph.blob_protocol import DigestMismatch
-    from lineagegraph.sdk._diffs import keep_upload, upload_one
+    from lineagegraph.sdk._kept import keep_upload, upload_one
 
     source = tmp_path / "model.bin"
     source.write_bytes(b"v1")
