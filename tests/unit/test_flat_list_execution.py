@@ -37,6 +37,9 @@ class Item:
 class Holder:
     items: list[Item]
     maybe: list[Item | None]
+    size: int = 0
+    note: str | None = None
+    inner: Holder | None = None
 
 
 def _items() -> list[Item]:
@@ -82,7 +85,16 @@ class Query:
     @strawberry.field
     def holder(self) -> Holder:
         items = _items()
-        return Holder(items=items, maybe=[items[0], None, items[1]])
+        inner = Holder(items=items[:2], maybe=[], size=2, note="inner")
+        return Holder(items=items, maybe=[items[0], None, items[1]], size=5, inner=inner)
+
+    @strawberry.field
+    def broken_holder(self) -> Holder:
+        return Holder(items=_items(), maybe=[], size=BAD)
+
+    @strawberry.field
+    def tuple_holder(self) -> Holder:
+        return Holder(items=tuple(_items()), maybe=[])  # type: ignore[arg-type]
 
     @strawberry.field
     def edges(self, case: str) -> list[Edge]:
@@ -111,6 +123,14 @@ QUERIES = [
     "query($x: Boolean!) { holder { items { ref depth @include(if: $x) } } }",
     "{ broken { ref depth } }",
     "{ wrongEnum { ref colour } }",
+    # objects of plain fields (leaves and flat lists) are completed in one call too
+    "{ holder { size note items { ref depth } maybe { ref } } }",
+    "{ holder { size items { ref doubled } } }",
+    "{ holder { size inner { size note items { ref } } } }",
+    "{ holder { __typename size } }",
+    "query($x: Boolean!) { holder { size note @include(if: $x) } }",
+    "{ brokenHolder { size items { ref } } }",
+    "{ tupleHolder { items { ref } } }",
     *(f'{{ edges(case: "{case}") {{ from count score flag ident }} }}' for case in EDGES),
 ]
 
@@ -141,11 +161,13 @@ def test_fast_path_is_taken_for_flat_items(monkeypatch: pytest.MonkeyPatch) -> N
     fast = strawberry.Schema(query=Query, execution_context_class=FlatListExecutionContext)
     data, errors = _run(fast, "{ holder { items { ref colour version depth } } }")
     assert not errors
-    assert calls == [4]
+    assert calls == [4, 1]  # the items (4 fields), inside the holder's plan (1 field: items)
     assert data["holder"]["items"][1] == {"ref": "r1", "colour": "RED", "version": None, "depth": 1}
     calls.clear()
     _run(fast, "{ holder { items { ref doubled } } }")
-    assert calls == [0]  # a field with its own resolver: graphql-core's completion
+    # a field with its own resolver: no plan for the items, the holder or an item on its own
+    assert calls
+    assert not any(calls)
 
 
 def test_plans_are_kept_across_requests_of_a_cached_document(
@@ -171,7 +193,7 @@ def test_plans_are_kept_across_requests_of_a_cached_document(
     query = "{ holder { items { b: depth ref } } }"
     for _ in range(3):
         assert _run(cached, query) == _run(plain, query)
-    assert calls == ["planned"]
+    assert calls == ["planned", "planned"]  # the holder and, inside its plan, the items
     calls.clear()
     with_directive = "query($x: Boolean!) { holder { items { ref depth @include(if: $x) } } }"
     for x in (True, False, True):

@@ -17,6 +17,7 @@ items (graphql-core then redoes the list and reports the error exactly as it wou
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ from graphql import (
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -86,29 +88,36 @@ def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
 
 
 _Plan = tuple[list[_Column], bool] | None
+#: Kept for a selection that variables could change: planned per list, never per object.
+_VARIES: Any = object()
 
-#: Plans kept across requests, by item type and the identity of the list field's AST nodes (the
-#: parsed document is cached, so a repeated query text brings the same nodes back). Only for
-#: sub-selections of plain fields without directives or fragments: then variables cannot change
-#: the plan. The value holds the nodes, so their ids cannot be reused while they are keys.
-_PLANS: dict[tuple[Any, ...], tuple[tuple[FieldNode, ...], _Plan]] = {}
+#: Plans kept across requests, by item or object type and the identity of the field's AST nodes
+#: (the parsed document is cached, so a repeated query text brings the same nodes back). A plan
+#: is kept only for sub-selections of plain fields without directives or fragments, down to the
+#: leaves: then variables cannot change it; other selections are marked ``_VARIES``. The value
+#: holds the nodes, so their ids cannot be reused while they are keys.
+_PLANS: dict[tuple[Any, ...], tuple[tuple[FieldNode, ...], Any]] = {}
 _MAX_PLANS = 1024
 
 
-def _plan_key(item_type: GraphQLOutputType, field_details_list: Any) -> tuple[Any, ...] | None:
+def _plain(node: FieldNode) -> bool:
+    """Only fields below, none with a directive, down to the leaves."""
+    selection_set = node.selection_set
+    if selection_set is None:
+        return True
+    for selection in selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives or not _plain(selection):
+            return False
+    return True
+
+
+def _nodes(field_details_list: Any) -> tuple[FieldNode, ...] | None:
     nodes = []
     for details in field_details_list:
         if details.defer_usage is not None or details.fragment_variable_values:
             return None
-        node = details.node
-        selection_set = node.selection_set
-        if selection_set is None:
-            return None
-        for selection in selection_set.selections:
-            if not isinstance(selection, FieldNode) or selection.directives:
-                return None
-        nodes.append(node)
-    return (item_type, *map(id, nodes)), tuple(nodes)
+        nodes.append(details.node)
+    return tuple(nodes)
 
 
 class _NotFlat(Exception):
@@ -116,22 +125,33 @@ class _NotFlat(Exception):
 
 
 class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    def _cached_columns(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan:
+    def _cached_columns(
+        self, item_type: GraphQLOutputType, field_details_list: Any, *, per_call: bool
+    ) -> _Plan:
+        """The plan for this selection of this type, from the cache when variables cannot change
+        it; else made now when ``per_call`` (one plan for a whole list) or None."""
         middleware = self.middleware_manager
         if middleware is not None and middleware.middlewares:
             return None
-        found = _plan_key(item_type, field_details_list)
-        if found is None:
-            return self._flat_columns(item_type, field_details_list)
-        key, nodes = found
+        nodes = _nodes(field_details_list)
+        if nodes is None:
+            return self._flat_columns(item_type, field_details_list) if per_call else None
+        key = (item_type, *map(id, nodes))
         cached = _PLANS.get(key)
-        if cached is not None:
-            return cached[1]
-        plan = self._flat_columns(item_type, field_details_list)
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[key] = (nodes, plan)
-        return plan
+        if cached is None:
+            if all(node.selection_set is not None and _plain(node) for node in nodes):
+                plan = self._flat_columns(item_type, field_details_list)
+            else:
+                plan = _VARIES
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[key] = (nodes, plan)
+        else:
+            plan = cached[1]
+        if plan is _VARIES:
+            return self._flat_columns(item_type, field_details_list) if per_call else None
+        result: _Plan = plan
+        return result
 
     def _flat_columns(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan:
         nullable = not isinstance(item_type, GraphQLNonNull)
@@ -156,15 +176,22 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             resolve = field_def.resolve
             if resolve is None or not getattr(resolve, "_is_default", False):
                 return None  # a resolver of its own (permissions, arguments, ...)
-            leaf = field_def.type
-            non_null = isinstance(leaf, GraphQLNonNull)
+            value_type = field_def.type
+            non_null = isinstance(value_type, GraphQLNonNull)
             if non_null:
-                leaf = leaf.of_type
-            if not is_leaf_type(leaf):
-                return None
-            assert isinstance(leaf, GraphQLLeafType)
+                value_type = value_type.of_type
+            if is_leaf_type(value_type):
+                assert isinstance(value_type, GraphQLLeafType)
+                complete = _coercer(value_type)
+            elif isinstance(value_type, GraphQLList):
+                item_plan = self._flat_columns(value_type.of_type, details)
+                if item_plan is None:
+                    return None
+                complete = functools.partial(_flat_list, *item_plan)
+            else:
+                return None  # a nested object: graphql-core's completion
             read = _reader(self.schema, object_type, node.name.value, resolve)
-            columns.append((key, read, _coercer(leaf), non_null))
+            columns.append((key, read, complete, non_null))
         return columns, nullable
 
     def complete_iterable_value(
@@ -177,7 +204,7 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         plan = (
-            self._cached_columns(item_type, field_details_list)
+            self._cached_columns(item_type, field_details_list, per_call=True)
             if isinstance(items, list) and self.get_stream_usage(field_details_list, path) is None
             else None
         )
@@ -190,6 +217,34 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_iterable_value(
             item_type, field_details_list, info, path, items, position_context
         )
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        # An object of plain fields (leaves and flat lists, like Impact and LineageGraph): its
+        # dict in one call instead of one graphql-core field execution per field.
+        plan = self._cached_columns(return_type, field_details_list, per_call=False)
+        if plan is not None:
+            try:
+                return _flat_item(result, plan[0], False)
+            except Exception:  # noqa: S110 - graphql-core redoes the object and reports it
+                pass
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+
+def _flat_list(columns: list[_Column], nullable: bool, items: Any) -> list[Any]:
+    """A list field of flat items, inside a flat object or item."""
+    if type(items) is not list:  # graphql-core takes any iterable: leave the rest to it
+        raise _NotFlat
+    return [_flat_item(item, columns, nullable) for item in items]
 
 
 def _flat_item(item: Any, columns: list[_Column], nullable: bool) -> dict[str, Any] | None:
