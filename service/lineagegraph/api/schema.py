@@ -14,13 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -30,6 +24,7 @@ from lineagegraph.api.blobs import BlobMutation, BlobQuery
 from lineagegraph.api.context import Context, in_thread
 from lineagegraph.api.deployments import DeploymentMutation, DeploymentQuery
 from lineagegraph.api.deprecation import DeprecationMutation
+from lineagegraph.api.documents import QueryDocuments
 from lineagegraph.api.errors import ShapeErrors
 from lineagegraph.api.execution import FlatListExecutionContext
 from lineagegraph.api.gate import GateQuery
@@ -85,15 +80,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # Reachable only through the Node/Artifact interfaces: listed so they are in the schema.
         types=[Run, Dataset, DatasetSnapshot, FeatureDefinition, Model, EvaluationReport],
         # Factories: strawberry builds fresh extension instances for every request. The limit
-        # rules are built once (each limiter instance makes a new rule class) so the validation
-        # cache can hit: a client repeating a query text is parsed and validated once, not per
-        # request (the rules depend on the document only, never on the variables).
-        extensions=[
-            ShapeErrors,
-            lambda: ParserCache(maxsize=_QUERY_CACHE),
-            lambda: AddValidationRules(limits),
-            lambda: ValidationCache(maxsize=_QUERY_CACHE),
-        ],
+        # rules are built once and a query text is parsed and validated once, not per request
+        # (api/documents.py: the rules depend on the document only, never on the variables).
+        extensions=[ShapeErrors, QueryDocuments(limits, maxsize=_QUERY_CACHE).extension],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
         # Lists of flat records (impact items, lineage nodes and edges) completed in one loop.
         execution_context_class=FlatListExecutionContext,
