@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import strawberry
 from strawberry.permission import BasePermission
 
@@ -41,11 +43,10 @@ def _page_info(page: Page) -> PageInfo:
 
 
 def _impact(result: ImpactResult) -> Impact:
+    # the graph's nodes are served as ImpactItem (same attribute names, see api/types.py)
     groups: dict[NodeKind, list[ImpactItem]] = {kind: [] for kind in NodeKind}
-    for i in result.items:  # one pass, nearest first within each kind
-        groups[i.kind].append(
-            ImpactItem(ref=i.ref, kind=i.kind, name=i.name, version=i.version, depth=i.depth)
-        )
+    for item in result.items:  # one pass, nearest first within each kind
+        groups[item.kind].append(cast(ImpactItem, item))
     return Impact(
         runs=groups[NodeKind.RUN],
         dataset_snapshots=groups[NodeKind.DATASET_SNAPSHOT],
@@ -139,12 +140,10 @@ class Query:
         chosen = [NodeKind(k) for k in kinds] if kinds is not None else None
         steps = 5 if depth is None else depth
         result = await in_thread(info.context.store.lineage, ref, direction, steps, chosen)
+        # the graph's nodes and edges, served as they are (same attribute names, api/types.py)
         return LineageGraph(
-            nodes=[
-                LineageNode(ref=n.ref, kind=n.kind, name=n.name, version=n.version, depth=n.depth)
-                for n in result.nodes
-            ],
-            edges=[LineageEdge(from_=e.from_ref, to=e.to_ref, kind=e.kind) for e in result.edges],
+            nodes=cast(list[LineageNode], result.nodes),
+            edges=cast(list[LineageEdge], result.edges),
             truncated=result.truncated,
         )
 

@@ -481,6 +481,9 @@ class NodeConnection:
 
 
 # --- lineage and impact ----------------------------------------------------------------------
+# The resolvers serve graph/results.py's LineageNode and LineageEdge objects as these types, not
+# copies (fields are read as attributes; the names match): copying cost ~1.5 us per item, ~0.8 ms
+# for a 500-item impact on the event loop. Keep the attribute names in step with results.py.
 @strawberry.type
 class LineageNode:
     ref: str
@@ -492,8 +495,8 @@ class LineageNode:
 
 @strawberry.type(description="A lineage edge from upstream to downstream.")
 class LineageEdge:
-    from_: str = strawberry.field(name="from")
-    to: str
+    from_ref: str = strawberry.field(name="from")
+    to_ref: str = strawberry.field(name="to")
     kind: EdgeKind
 
 
