@@ -17,7 +17,7 @@ items (graphql-core then redoes the list and reports the error exactly as it wou
 
 from __future__ import annotations
 
-import functools
+import itertools
 import math
 import operator
 from collections.abc import Callable, Iterable
@@ -26,6 +26,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
@@ -43,9 +44,11 @@ from graphql import (
 from graphql.pyutils import Path, Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-#: response key, read the value from the item, coerce it for output, non-null
-_Column = tuple[str, Callable[[Any], Any], Callable[[Any], Any], bool]
+#: one selected field: read its value from an item, complete a column of such values (raising
+#: _NotFlat where graphql-core's own completion is needed)
+_Column = tuple[Callable[[Any], Any], Callable[[list[Any]], list[Any]]]
 _MAX_INT, _MIN_INT = 2**31 - 1, -(2**31)
+_NONE, _UNDEFINED = type(None), type(Undefined)
 
 
 def _reader(
@@ -67,27 +70,81 @@ def _reader(
     return lambda item: resolve(item, None)  # strawberry's plain-attribute resolver ignores info
 
 
-def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
-    """The leaf type's output coercion, answering the common exact-type values at once (what
-    graphql-core's serializers return for them unchanged) and calling the serializer for the
-    rest (enums, custom scalars, values needing a conversion or an error)."""
+def _exact_values(exact: type, values: list[Any]) -> bool:
+    """True when graphql-core's serializer would return every value unchanged: all of the exact
+    built-in type (``type(True)`` is not ``int``), Ints within 32 bits, Floats finite."""
+    if exact is int:
+        return bool(min(values) >= _MIN_INT and max(values) <= _MAX_INT)
+    if exact is float:
+        return all(map(math.isfinite, values))
+    return True
+
+
+def _leaf_column(leaf: GraphQLLeafType, non_null: bool) -> Callable[[list[Any]], list[Any]]:
+    """The leaf type's output coercion over a whole column, checked with a few C-level passes:
+    a column of exact built-in values (String, ID, Int, Boolean, Float) is returned as it is; an
+    enum's values are serialized once per distinct value; anything else value by value."""
     serialize = leaf.coerce_output_value
-    if leaf is GraphQLString or leaf is GraphQLID:
-        return lambda value: value if type(value) is str else serialize(value)
-    if leaf is GraphQLInt:
-        return lambda value: (
-            value if type(value) is int and _MIN_INT <= value <= _MAX_INT else serialize(value)
-        )
-    if leaf is GraphQLBoolean:
-        return lambda value: value if type(value) is bool else serialize(value)
-    if leaf is GraphQLFloat:
-        return lambda value: (
-            value if type(value) is float and math.isfinite(value) else serialize(value)
-        )
-    return serialize
+    exact = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLInt): int}.get(id(leaf))
+    exact = exact or {id(GraphQLBoolean): bool, id(GraphQLFloat): float}.get(id(leaf))
+    is_enum = isinstance(leaf, GraphQLEnumType)
+
+    def column(values: list[Any]) -> list[Any]:
+        types = set(map(type, values))
+        present = values
+        if _NONE in types:
+            if non_null:
+                raise _NotFlat
+            types.discard(_NONE)
+            present = [value for value in values if value is not None]
+        if not present:
+            return values
+        if len(types) == 1 and _UNDEFINED not in types:
+            if exact is not None and types == {exact} and _exact_values(exact, present):
+                return values
+            if is_enum:  # one type: no two equal keys of different types in the memo
+                memo = {value: serialize(value) for value in set(present)}
+                if None in memo.values() or Undefined in memo.values():
+                    raise _NotFlat
+                memo[None] = None
+                return list(map(memo.__getitem__, values))
+        out: list[Any] = []
+        for value in values:
+            if value is None or value is Undefined:
+                if non_null:
+                    raise _NotFlat
+                out.append(None)
+                continue
+            coerced = serialize(value)
+            if coerced is None or coerced is Undefined:
+                raise _NotFlat
+            out.append(coerced)
+        return out
+
+    return column
 
 
-_Plan = tuple[list[_Column], bool] | None
+def _list_column(plan: tuple[tuple[str, ...], list[_Column], bool], non_null: bool) -> Any:
+    """A column of list values, each a flat list completed with the item plan."""
+
+    def column(values: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for items in values:
+            if items is None or items is Undefined:
+                if non_null:
+                    raise _NotFlat
+                out.append(None)
+            elif type(items) is not list:  # graphql-core takes any iterable: leave it the rest
+                raise _NotFlat
+            else:
+                out.append(_flat_items(items, *plan))
+        return out
+
+    return column
+
+
+#: response keys, their columns, whether an item may be null
+_Plan = tuple[tuple[str, ...], list[_Column], bool] | None
 #: Kept for a selection that variables could change: planned per list, never per object.
 _VARIES: Any = object()
 
@@ -165,6 +222,7 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped, defer_usages, forbidden = self.collect_subfields(object_type, field_details_list)
         if defer_usages or forbidden:
             return None
+        keys: list[str] = []
         columns: list[_Column] = []
         for key, details in grouped.items():
             if any(d.defer_usage is not None or d.fragment_variable_values for d in details):
@@ -182,17 +240,17 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value_type = value_type.of_type
             if is_leaf_type(value_type):
                 assert isinstance(value_type, GraphQLLeafType)
-                complete = _coercer(value_type)
+                complete = _leaf_column(value_type, non_null)
             elif isinstance(value_type, GraphQLList):
                 item_plan = self._flat_columns(value_type.of_type, details)
                 if item_plan is None:
                     return None
-                complete = functools.partial(_flat_list, *item_plan)
+                complete = _list_column(item_plan, non_null)
             else:
                 return None  # a nested object: graphql-core's completion
-            read = _reader(self.schema, object_type, node.name.value, resolve)
-            columns.append((key, read, complete, non_null))
-        return columns, nullable
+            keys.append(key)
+            columns.append((_reader(self.schema, object_type, node.name.value, resolve), complete))
+        return tuple(keys), columns, nullable
 
     def complete_iterable_value(
         self,
@@ -209,9 +267,8 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else None
         )
         if plan is not None:
-            columns, nullable = plan
             try:
-                return [_flat_item(item, columns, nullable) for item in items]
+                return _flat_items(items, *plan)  # type: ignore[arg-type]
             except Exception:  # noqa: S110 - graphql-core redoes the list and reports it
                 pass
         return super().complete_iterable_value(
@@ -232,7 +289,7 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._cached_columns(return_type, field_details_list, per_call=False)
         if plan is not None:
             try:
-                return _flat_item(result, plan[0], False)
+                return _flat_items([result], plan[0], plan[1], False)[0]
             except Exception:  # noqa: S110 - graphql-core redoes the object and reports it
                 pass
         return super().complete_object_value(
@@ -240,28 +297,18 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
 
 
-def _flat_list(columns: list[_Column], nullable: bool, items: Any) -> list[Any]:
-    """A list field of flat items, inside a flat object or item."""
-    if type(items) is not list:  # graphql-core takes any iterable: leave the rest to it
-        raise _NotFlat
-    return [_flat_item(item, columns, nullable) for item in items]
-
-
-def _flat_item(item: Any, columns: list[_Column], nullable: bool) -> dict[str, Any] | None:
-    if item is None:
-        if nullable:
-            return None
-        raise _NotFlat
-    out: dict[str, Any] = {}
-    for key, read, coerce, non_null in columns:
-        value = read(item)
-        if value is None or value is Undefined:
-            if non_null:
-                raise _NotFlat
-            out[key] = None
-            continue
-        coerced = coerce(value)
-        if coerced is None or coerced is Undefined:
+def _flat_items(
+    items: list[Any], keys: tuple[str, ...], columns: list[_Column], nullable: bool
+) -> list[dict[str, Any] | None]:
+    """The items' dicts, built column by column: each field read from every item, the column
+    completed, the dicts zipped together (a few C-level passes per field instead of Python calls
+    per field and item)."""
+    if not items:
+        return []
+    if _NONE in set(map(type, items)):
+        if not nullable:
             raise _NotFlat
-        out[key] = coerced
-    return out
+        present = iter(_flat_items([i for i in items if i is not None], keys, columns, nullable))
+        return [None if item is None else next(present) for item in items]
+    completed = [complete(list(map(read, items))) for read, complete in columns]
+    return list(map(dict, map(zip, itertools.repeat(keys), zip(*completed, strict=True))))

@@ -27,6 +27,7 @@ from lineagegraph.api.types import (
     wrap_all,
 )
 from lineagegraph.errors import NotFound
+from lineagegraph.graph import results
 from lineagegraph.graph.reads import ListFilter
 from lineagegraph.graph.results import Direction, ImpactResult, Page
 from lineagegraph.refs import NodeKind, parse_ref
@@ -43,16 +44,17 @@ def _page_info(page: Page) -> PageInfo:
 
 
 def _impact(result: ImpactResult) -> Impact:
-    # the graph's nodes are served as ImpactItem (same attribute names, see api/types.py)
-    groups: dict[NodeKind, list[ImpactItem]] = {kind: [] for kind in NodeKind}
+    groups: dict[NodeKind, list[results.LineageNode]] = {kind: [] for kind in NodeKind}
     for item in result.items:  # one pass, nearest first within each kind
-        groups[item.kind].append(cast(ImpactItem, item))
+        groups[item.kind].append(item)
+    # the graph's nodes are served as ImpactItem (same attribute names, see api/types.py)
+    served = {kind: cast(list[ImpactItem], items) for kind, items in groups.items()}
     return Impact(
-        runs=groups[NodeKind.RUN],
-        dataset_snapshots=groups[NodeKind.DATASET_SNAPSHOT],
-        feature_definitions=groups[NodeKind.FEATURE_DEFINITION],
-        models=groups[NodeKind.MODEL],
-        evaluation_reports=groups[NodeKind.EVALUATION_REPORT],
+        runs=served[NodeKind.RUN],
+        dataset_snapshots=served[NodeKind.DATASET_SNAPSHOT],
+        feature_definitions=served[NodeKind.FEATURE_DEFINITION],
+        models=served[NodeKind.MODEL],
+        evaluation_reports=served[NodeKind.EVALUATION_REPORT],
         total=result.total,
         truncated=result.truncated,
     )
