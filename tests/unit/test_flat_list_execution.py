@@ -61,6 +61,7 @@ class Edge:
     score: float | None
     flag: bool | None
     ident: strawberry.ID | None
+    shade: Colour | None = None
 
 
 EDGES: dict[str, list[Any]] = {
@@ -77,6 +78,14 @@ EDGES: dict[str, list[Any]] = {
     "int_str": [Edge(from_=5, count=1, score=None, flag=1, ident=12)],  # type: ignore[arg-type]
     "float_int": [Edge(from_="a", count=2.0, score=None, flag=None, ident=None)],  # type: ignore[arg-type]
     "float_frac": [Edge(from_="a", count=2.5, score=None, flag=None, ident=None)],  # type: ignore[arg-type]
+    "enums": [
+        Edge(from_=f"e{i}", count=i, score=None, flag=None, ident=None, shade=shade)
+        for i, shade in enumerate([Colour.RED, None, Colour.RED, Colour.BLUE, None])
+    ],
+    "enum_bad": [
+        Edge(from_="a", count=1, score=None, flag=None, ident=None, shade=Colour.RED),
+        Edge(from_="b", count=1, score=None, flag=None, ident=None, shade="GREEN"),  # type: ignore[arg-type]
+    ],
 }
 
 
@@ -131,7 +140,7 @@ QUERIES = [
     "query($x: Boolean!) { holder { size note @include(if: $x) } }",
     "{ brokenHolder { size items { ref } } }",
     "{ tupleHolder { items { ref } } }",
-    *(f'{{ edges(case: "{case}") {{ from count score flag ident }} }}' for case in EDGES),
+    *(f'{{ edges(case: "{case}") {{ from count score flag ident shade }} }}' for case in EDGES),
 ]
 
 
