@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 import textwrap
+import zlib
 
 from lineagegraph.sdk.spool import (
+    ADLER32_FLAG,
     DATA_START,
     MAGIC,
     AckState,
@@ -106,6 +109,53 @@ def test_a_header_zeroed_in_the_middle_is_corruption_not_the_end(tmp_path):
     segment = _segment_with(spool, [b"one", b"two", b"three"])
     second = DATA_START + framed_size(3)
     _poke(segment, second, bytes(8))  # valid frames follow: not a writer that died
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.corrupt_at == second
+
+
+def _adler_frame(payload: bytes) -> bytes:
+    """A frame as the training loop's metrics writer makes it: Adler-32, flagged in the length."""
+    return struct.pack("<II", len(payload) | ADLER32_FLAG, zlib.adler32(payload)) + payload
+
+
+def test_adler32_frames_read_back_beside_crc32_frames(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = spool.new_segment()
+    payloads = [b"crc-one", b"adler-two", b"crc-three", b"adler-four!"]
+    for i, payload in enumerate(payloads):
+        segment.append(_adler_frame(payload) if i % 2 else frame(payload))
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == payloads
+    assert found.valid_end == segment.end
+    assert (found.torn_bytes, found.corrupt_at) == (0, None)
+
+
+def test_an_adler32_frame_is_checked_with_adler32(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = spool.new_segment()
+    for payload in (b"one", b"two", b"three"):
+        segment.append(_adler_frame(payload))
+    second = DATA_START + framed_size(3)
+    # the CRC-32 of the right payload under the Adler-32 flag does not pass
+    segment.mapped[second + 4 : second + 8] = struct.pack("<I", zlib.crc32(b"two"))
+    found = scan(segment.path)
+    assert [p for _, p in found.records] == [b"one"]
+    assert found.corrupt_at == second
+    # restored, then a flipped payload byte is caught too
+    segment.mapped[second + 4 : second + 8] = struct.pack("<I", zlib.adler32(b"two"))
+    assert [p for _, p in scan(segment.path).records] == [b"one", b"two", b"three"]
+    segment.mapped[second + 9] ^= 0x01
+    assert scan(segment.path).corrupt_at == second
+
+
+def test_a_zeroed_header_before_an_adler32_frame_is_corruption(tmp_path):
+    spool = Spool(tmp_path, 1 << 20)
+    segment = spool.new_segment()
+    for payload in (b"one", b"two", b"three"):
+        segment.append(_adler_frame(payload))
+    second = DATA_START + framed_size(3)
+    _poke(segment, second, bytes(8))  # the valid (Adler-32) frame behind it is found
     found = scan(segment.path)
     assert [p for _, p in found.records] == [b"one"]
     assert found.corrupt_at == second

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lineagegraph.errors import BadInput
+from lineagegraph.sdk.spool import ADLER32_FLAG
 
 if TYPE_CHECKING:  # pydantic is imported where events are validated, not in the sender process
     from pydantic import BaseModel
@@ -194,7 +195,7 @@ _N_TAIL = struct.Struct("<QdQ")
 class MetricsShape:
     """What one (process, run, key set) needs to make records: a Struct and its constant head."""
 
-    __slots__ = ("const", "length", "n", "pack", "size")
+    __slots__ = ("const", "length", "n", "pack", "size", "word")
 
     def __init__(self, id_prefix: str, run_id: str, keys: tuple[str, ...]) -> None:
         prefix = id_prefix.encode()
@@ -208,6 +209,7 @@ class MetricsShape:
         self.pack = packer.pack
         self.length = packer.size  # every record of this shape has this many bytes
         self.size = (packer.size + 15) & ~7  # ... and takes this many in a mapped segment
+        self.word = packer.size | ADLER32_FLAG  # its frame's length word (Adler-32 checksum)
 
 
 def metric_numbers(keys: tuple[object, ...], values: Sequence[object]) -> list[float]:

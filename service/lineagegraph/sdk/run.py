@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 MAX_ERROR_MESSAGE = 10_000
 _RUNNING = RunStatus.RUNNING
 _now = time.time
-_crc32 = zlib.crc32
-_head = HEAD.pack_into  # a frame header (length | crc << 32) into the mapped segment
+_adler32 = zlib.adler32  # no lookup tables: cheap with cold caches (sdk/spool.py)
+_head = HEAD.pack_into  # a frame header (length word | checksum << 32) into the mapped segment
 
 
 class LineageWarning(UserWarning):
@@ -206,7 +206,7 @@ class Run(RunReader):
             # header sees the whole record; a crash before the header leaves a zero header
             start = at + 8
             mapped[start : start + shape.length] = payload
-            _head(mapped, at, shape.length | _crc32(payload) << 32)
+            _head(mapped, at, shape.word | _adler32(payload) << 32)
             active.end = end
             active.offsets.append(end)
         if len(active.offsets) == sender.max_batch:  # a full batch: send now

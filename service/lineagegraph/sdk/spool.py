@@ -5,10 +5,15 @@ time, locked (``flock``) by the process writing it, and beside it ``<segment>.ac
 offset up to which the service has answered every event (plus the refs the service assigned).
 
 Segment format (``LGSPOOL2``, what this version writes): the 8-byte magic, then frames
-``<u32 length><u32 crc32><payload>`` (little endian), each padded with zeros to a multiple of 8
-bytes. The file is pre-sized (``posix_fallocate``, grown in chunks of up to 1 MiB) and memory
-mapped by the writer: a log call copies its payload into the map, then stores the frame's header
-as one aligned 8-byte word, with no system call. The page cache outlives the process, so a
+``<u32 length><u32 checksum><payload>`` (little endian), each padded with zeros to a multiple of 8
+bytes. The checksum is the payload's CRC-32, or its Adler-32 when the length word's top bit
+(``ADLER32_FLAG``) is set: the training loop's metrics records use Adler-32, which needs no lookup
+tables: right after a NumPy step has pushed everything out of the CPU caches, CRC-32's tables
+cost ~2-3 us per call and Adler-32 about nothing (bench: crc 7.6 -> adler 4.8 us for the whole
+record write after a 1 ms step). Both catch the torn and zeroed tails this format guards against.
+The file is pre-sized (``posix_fallocate``, grown in chunks of up to 1 MiB) and memory mapped
+by the writer: a log call copies its payload into the map, then stores the frame's header as one
+aligned 8-byte word, with no system call. The page cache outlives the process, so a
 record whose call returned survives SIGKILL; the sender's ``fdatasync`` (group commit, never in
 the training thread) makes it survive the machine too. A zero header is the end of the data.
 
@@ -51,9 +56,20 @@ MAGIC = b"LGSPOOL1"  # the older append-only format: read, no longer written
 MAGIC_MAPPED = b"LGSPOOL2"  # pre-sized, memory mapped, zero header = end of the data
 DATA_START = 8  # both magics are 8 bytes
 _FRAME = struct.Struct("<II")
-#: a frame header as one little-endian word (``length | crc << 32``): one aligned 8-byte store
+#: a frame header as one little-endian word (``length | checksum << 32``): one aligned store
 HEAD = struct.Struct("<Q")
 MAX_RECORD_BYTES = 64 * 1024**2
+#: set in a mapped frame's length word: the checksum is Adler-32, not CRC-32
+ADLER32_FLAG = 1 << 31
+
+
+def _checks(word: int, check: int, payload: bytes) -> bool:
+    """Whether a mapped frame's payload matches its checksum (the kind the length word names)."""
+    if word & ADLER32_FLAG:
+        return zlib.adler32(payload) == check
+    return zlib.crc32(payload) == check
+
+
 SEGMENT_SUFFIX = ".wal"
 ACK_SUFFIX = ".ack"
 PAGE = mmap.PAGESIZE
@@ -129,16 +145,17 @@ def _scan_mapped(fh: BinaryIO, offset: int, limit: int | None, live: bool) -> Sc
     records: list[tuple[int, bytes]] = []
     unpack = _FRAME.unpack
     while offset + _FRAME.size <= size and (limit is None or len(records) < limit):
-        length, crc = unpack(fh.read(_FRAME.size))
-        if length == 0 and crc == 0:
+        word, check = unpack(fh.read(_FRAME.size))
+        if word == 0 and check == 0:
             if live:
                 return ScanResult(records, offset)
             return _zero_header(fh, records, offset, size)
+        length = word & ~ADLER32_FLAG
         step = framed_size(length)
         if length > MAX_RECORD_BYTES or offset + _FRAME.size + length > size:
             return _bad_mapped_frame(fh, records, offset, offset + _FRAME.size, size)
         payload = fh.read(step - _FRAME.size)[:length]
-        if zlib.crc32(payload) != crc:
+        if not _checks(word, check, payload):
             return _bad_mapped_frame(fh, records, offset, offset + step, size)
         offset += step
         records.append((offset, payload))
@@ -170,12 +187,13 @@ def _zero_header(
     fh.seek(offset + _FRAME.size)
     window = fh.read(min(_SEARCH_BYTES, size - offset - _FRAME.size))
     for at in range(0, len(window) - _FRAME.size + 1, 8):
-        length, crc = _FRAME.unpack_from(window, at)
+        word, check = _FRAME.unpack_from(window, at)
+        length = word & ~ADLER32_FLAG
         start = at + _FRAME.size
         if (
             length
             and start + length <= len(window)
-            and zlib.crc32(window[start : start + length]) == crc
+            and _checks(word, check, window[start : start + length])
         ):
             return ScanResult(records, offset, corrupt_at=offset)  # a header lost in the middle
     return ScanResult(records, offset, torn_bytes=last - offset)
