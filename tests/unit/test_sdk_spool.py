@@ -119,6 +119,13 @@ def _adler_frame(payload: bytes) -> bytes:
     return struct.pack("<II", len(payload) | ADLER32_FLAG, zlib.adler32(payload)) + payload
 
 
+def _adler_segment(spool: Spool, payloads: list[bytes]):
+    segment = spool.new_segment()
+    for payload in payloads:
+        segment.append(_adler_frame(payload))
+    return segment
+
+
 def test_adler32_frames_read_back_beside_crc32_frames(tmp_path):
     spool = Spool(tmp_path, 1 << 20)
     segment = spool.new_segment()
@@ -132,10 +139,7 @@ def test_adler32_frames_read_back_beside_crc32_frames(tmp_path):
 
 
 def test_an_adler32_frame_is_checked_with_adler32(tmp_path):
-    spool = Spool(tmp_path, 1 << 20)
-    segment = spool.new_segment()
-    for payload in (b"one", b"two", b"three"):
-        segment.append(_adler_frame(payload))
+    segment = _adler_segment(Spool(tmp_path, 1 << 20), [b"one", b"two", b"three"])
     second = DATA_START + framed_size(3)
     # the CRC-32 of the right payload under the Adler-32 flag does not pass
     segment.mapped[second + 4 : second + 8] = struct.pack("<I", zlib.crc32(b"two"))
@@ -150,10 +154,7 @@ def test_an_adler32_frame_is_checked_with_adler32(tmp_path):
 
 
 def test_a_zeroed_header_before_an_adler32_frame_is_corruption(tmp_path):
-    spool = Spool(tmp_path, 1 << 20)
-    segment = spool.new_segment()
-    for payload in (b"one", b"two", b"three"):
-        segment.append(_adler_frame(payload))
+    segment = _adler_segment(Spool(tmp_path, 1 << 20), [b"one", b"two", b"three"])
     second = DATA_START + framed_size(3)
     _poke(segment, second, bytes(8))  # the valid (Adler-32) frame behind it is found
     found = scan(segment.path)

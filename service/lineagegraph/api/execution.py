@@ -108,18 +108,13 @@ def _leaf_column(leaf: GraphQLLeafType, non_null: bool) -> Callable[[list[Any]],
                     raise _NotFlat
                 memo[None] = None
                 return list(map(memo.__getitem__, values))
-        out: list[Any] = []
-        for value in values:
-            if value is None or value is Undefined:
-                if non_null:
-                    raise _NotFlat
-                out.append(None)
-                continue
-            coerced = serialize(value)
-            if coerced is None or coerced is Undefined:
-                raise _NotFlat
-            out.append(coerced)
-        return out
+        return _each(values, non_null, coerce)
+
+    def coerce(value: Any) -> Any:
+        coerced = serialize(value)
+        if coerced is None or coerced is Undefined:
+            raise _NotFlat  # graphql-core reports it
+        return coerced
 
     return column
 
@@ -127,20 +122,26 @@ def _leaf_column(leaf: GraphQLLeafType, non_null: bool) -> Callable[[list[Any]],
 def _list_column(plan: tuple[tuple[str, ...], list[_Column], bool], non_null: bool) -> Any:
     """A column of list values, each a flat list completed with the item plan."""
 
-    def column(values: list[Any]) -> list[Any]:
-        out: list[Any] = []
-        for items in values:
-            if items is None or items is Undefined:
-                if non_null:
-                    raise _NotFlat
-                out.append(None)
-            elif type(items) is not list:  # graphql-core takes any iterable: leave it the rest
-                raise _NotFlat
-            else:
-                out.append(_flat_items(items, *plan))
-        return out
+    def complete(items: Any) -> list[Any]:
+        if type(items) is not list:  # graphql-core takes any iterable: leave the rest to it
+            raise _NotFlat
+        return _flat_items(items, *plan)
 
-    return column
+    return lambda values: _each(values, non_null, complete)
+
+
+def _each(values: list[Any], non_null: bool, complete: Callable[[Any], Any]) -> list[Any]:
+    """Value by value: a null (None or Undefined) stays null where the type allows it, every
+    other value is completed."""
+    out: list[Any] = []
+    for value in values:
+        if value is None or value is Undefined:
+            if non_null:
+                raise _NotFlat
+            out.append(None)
+        else:
+            out.append(complete(value))
+    return out
 
 
 #: response keys, their columns, whether an item may be null
