@@ -21,10 +21,10 @@ from lineagegraph.sdk.spool import (
 )
 
 
-def _segment_with(spool: Spool, payloads: list[bytes]):
+def _segment_with(spool: Spool, payloads: list[bytes], framing=frame):
     segment = spool.new_segment()
     for payload in payloads:
-        segment.append(frame(payload))
+        segment.append(framing(payload))
     return segment
 
 
@@ -119,13 +119,6 @@ def _adler_frame(payload: bytes) -> bytes:
     return struct.pack("<II", len(payload) | ADLER32_FLAG, zlib.adler32(payload)) + payload
 
 
-def _adler_segment(spool: Spool, payloads: list[bytes]):
-    segment = spool.new_segment()
-    for payload in payloads:
-        segment.append(_adler_frame(payload))
-    return segment
-
-
 def test_adler32_frames_read_back_beside_crc32_frames(tmp_path):
     spool = Spool(tmp_path, 1 << 20)
     segment = spool.new_segment()
@@ -139,7 +132,7 @@ def test_adler32_frames_read_back_beside_crc32_frames(tmp_path):
 
 
 def test_an_adler32_frame_is_checked_with_adler32(tmp_path):
-    segment = _adler_segment(Spool(tmp_path, 1 << 20), [b"one", b"two", b"three"])
+    segment = _segment_with(Spool(tmp_path, 1 << 20), [b"one", b"two", b"three"], _adler_frame)
     second = DATA_START + framed_size(3)
     # the CRC-32 of the right payload under the Adler-32 flag does not pass
     segment.mapped[second + 4 : second + 8] = struct.pack("<I", zlib.crc32(b"two"))
@@ -154,7 +147,7 @@ def test_an_adler32_frame_is_checked_with_adler32(tmp_path):
 
 
 def test_a_zeroed_header_before_an_adler32_frame_is_corruption(tmp_path):
-    segment = _adler_segment(Spool(tmp_path, 1 << 20), [b"one", b"two", b"three"])
+    segment = _segment_with(Spool(tmp_path, 1 << 20), [b"one", b"two", b"three"], _adler_frame)
     second = DATA_START + framed_size(3)
     _poke(segment, second, bytes(8))  # the valid (Adler-32) frame behind it is found
     found = scan(segment.path)
