@@ -1,18 +1,21 @@
-"""GraphQL execution with a fast path for lists of flat objects.
+"""GraphQL execution with a fast path for flat lists and flat objects.
 
 graphql-core completes every field of every list item on its own (resolve info, path, argument
 check, completion, per field): for an ``impact`` of ~900 items with four fields that is ~4,500
 field executions, 13-25 ms, more than the Neo4j read itself. Most big lists in this schema are
 lists of flat records (``ImpactItem``, ``LineageNode``, ``LineageEdge``) whose selected fields are
-plain attributes of leaf type. For those, :class:`FlatListExecutionContext` builds the item dicts
-in one loop: the field's own resolver, then the leaf type's own output coercion, in the order the
+plain attributes of leaf type, held by objects whose fields are such lists and leaves (``Impact``,
+``LineageGraph``). For those, :class:`FlatListExecutionContext` builds the dicts from a plan made
+once per query text: column by column, each field read from every item (its own resolver), the
+column coerced by the leaf type's own output coercion (exact built-in values kept as they are,
+an enum serialized once per distinct value), the item dicts zipped together in the order the
 query selected them, keyed by response name (aliases kept).
 
 It falls back to graphql-core's own completion whenever anything is not plain: an item type that
 is abstract or has ``is_type_of``, a selected field with a custom resolver (permissions,
-arguments, ``__typename``, a nested object or list), middleware, ``@defer``/``@stream``, a
-nullable item that is null, or any error or null in a non-null position while building the
-items (graphql-core then redoes the list and reports the error exactly as it would have).
+arguments, ``__typename``, a nested object), middleware, ``@defer``/``@stream``, or any error
+or null in a non-null position while building the dicts (graphql-core then redoes the list or
+object and reports the error exactly as it would have).
 """
 
 from __future__ import annotations
