@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from strawberry.extensions import ParserCache
+from strawberry.extensions import ParserCache, SchemaExtension
 
 from lineagegraph.api.execution import FlatListExecutionContext
 
@@ -212,3 +212,22 @@ def test_plans_are_kept_across_requests_of_a_cached_document(
         assert not got.errors
         assert ("depth" in got.data["holder"]["items"][0]) is x  # type: ignore[index]
     assert calls == ["planned"] * 3
+
+
+class Shout(SchemaExtension):
+    """An extension that resolves (graphql-core middleware): it must see every field."""
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        value = _next(root, info, *args, **kwargs)
+        return value.upper() if isinstance(value, str) else value
+
+
+def test_a_resolving_extension_turns_the_fast_path_off() -> None:
+    query = "{ holder { size note items { ref colour } } }"
+    plain = strawberry.Schema(query=Query, extensions=[Shout])
+    fast = strawberry.Schema(
+        query=Query, extensions=[Shout], execution_context_class=FlatListExecutionContext
+    )
+    data, errors = _run(fast, query)
+    assert (data, errors) == _run(plain, query)
+    assert data["holder"]["items"][0]["ref"] == "R0"

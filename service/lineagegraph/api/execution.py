@@ -217,8 +217,7 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _flat_columns(self, item_type: GraphQLOutputType, field_details_list: Any) -> _Plan:
         nullable = not isinstance(item_type, GraphQLNonNull)
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        middleware = self.middleware_manager
-        if not is_object_type(object_type) or (middleware is not None and middleware.middlewares):
+        if not is_object_type(object_type):  # (middleware: refused by _cached_columns)
             return None
         assert isinstance(object_type, GraphQLObjectType)
         if object_type.is_type_of is not None:
