@@ -73,6 +73,16 @@ def _reader(
     return lambda item: resolve(item, None)  # strawberry's plain-attribute resolver ignores info
 
 
+#: built-in scalars whose serializer returns a value of this exact Python type unchanged
+_EXACT = (
+    (GraphQLString, str),
+    (GraphQLID, str),
+    (GraphQLInt, int),
+    (GraphQLBoolean, bool),
+    (GraphQLFloat, float),
+)
+
+
 def _exact_values(exact: type, values: list[Any]) -> bool:
     """True when graphql-core's serializer would return every value unchanged: all of the exact
     built-in type (``type(True)`` is not ``int``), Ints within 32 bits, Floats finite."""
@@ -88,8 +98,7 @@ def _leaf_column(leaf: GraphQLLeafType, non_null: bool) -> Callable[[list[Any]],
     a column of exact built-in values (String, ID, Int, Boolean, Float) is returned as it is; an
     enum's values are serialized once per distinct value; anything else value by value."""
     serialize = leaf.coerce_output_value
-    exact = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLInt): int}.get(id(leaf))
-    exact = exact or {id(GraphQLBoolean): bool, id(GraphQLFloat): float}.get(id(leaf))
+    exact = next((kind for scalar, kind in _EXACT if leaf is scalar), None)
     is_enum = isinstance(leaf, GraphQLEnumType)
 
     def column(values: list[Any]) -> list[Any]:

@@ -48,7 +48,7 @@ def _impact(result: ImpactResult) -> Impact:
     for item in result.items:  # one pass, nearest first within each kind
         groups[item.kind].append(item)
     # the graph's nodes are served as ImpactItem (same attribute names, see api/types.py)
-    served = {kind: cast(list[ImpactItem], items) for kind, items in groups.items()}
+    served = cast(dict[NodeKind, list[ImpactItem]], groups)
     return Impact(
         runs=served[NodeKind.RUN],
         dataset_snapshots=served[NodeKind.DATASET_SNAPSHOT],

@@ -84,7 +84,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # (api/documents.py: the rules depend on the document only, never on the variables).
         extensions=[ShapeErrors, QueryDocuments(limits, maxsize=_QUERY_CACHE).extension],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
-        # Lists of flat records (impact items, lineage nodes and edges) completed in one loop.
+        # Flat lists and objects (impact, lineage) completed from cached plans (api/execution.py).
         execution_context_class=FlatListExecutionContext,
     )
 

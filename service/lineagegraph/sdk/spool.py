@@ -61,6 +61,11 @@ HEAD = struct.Struct("<Q")
 MAX_RECORD_BYTES = 64 * 1024**2
 #: set in a mapped frame's length word: the checksum is Adler-32, not CRC-32
 ADLER32_FLAG = 1 << 31
+SEGMENT_SUFFIX = ".wal"
+ACK_SUFFIX = ".ack"
+PAGE = mmap.PAGESIZE
+GROW_BYTES = 1024**2  # a mapped segment grows by this much at most at a time
+_SEARCH_BYTES = 1024**2  # how far past a zero header a lost header's successor is looked for
 
 
 def _checks(word: int, check: int, payload: bytes) -> bool:
@@ -68,13 +73,6 @@ def _checks(word: int, check: int, payload: bytes) -> bool:
     if word & ADLER32_FLAG:
         return zlib.adler32(payload) == check
     return zlib.crc32(payload) == check
-
-
-SEGMENT_SUFFIX = ".wal"
-ACK_SUFFIX = ".ack"
-PAGE = mmap.PAGESIZE
-GROW_BYTES = 1024**2  # a mapped segment grows by this much at most at a time
-_SEARCH_BYTES = 1024**2  # how far past a zero header a lost header's successor is looked for
 
 
 def frame(payload: bytes) -> bytes:
