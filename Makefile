@@ -39,8 +39,9 @@ $(UV):
 	$(CACHE)/uv-tool/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Every dependency pinned with hashes (requirements.lock: names, versions and hashes only), then
-# the project itself, editable.
-$(VENV)/.installed: $(UV) pyproject.toml requirements.lock
+# the project itself, editable (its build hook compiles the SDK's C log_metrics in place).
+$(VENV)/.installed: $(UV) pyproject.toml requirements.lock deploy/build/hatch_build.py \
+		service/lineagegraph/sdk/_fastmetrics.c
 	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --python $(BIN)/python --require-hashes requirements.lock
 	$(UV) pip install --python $(BIN)/python --no-deps -e .

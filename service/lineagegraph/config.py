@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # Uploads remember each file's SHA-256 by (device, inode, size, mtime, ctime), so an
     # unchanged file is not hashed again (sdk/_digest_cache.py); default beside the spool.
     digest_cache: bool = True
+    # run.log_metrics writes its record in C (sdk/_fastmetrics.c) when that module was built;
+    # False keeps the pure-Python path (same bytes, ~2x the cost inside a NumPy loop)
+    native_metrics: bool = True
     digest_cache_path: Path | None = None
 
     @model_validator(mode="after")

@@ -50,6 +50,7 @@ from lineagegraph.sdk._digest_cache import DigestCache
 from lineagegraph.sdk._download import DownloadResult
 from lineagegraph.sdk._graphql_blobs import GraphQLBlobService
 from lineagegraph.sdk._kept import KeptUploads, keep_upload, pending_kept
+from lineagegraph.sdk._native import metrics_writer
 from lineagegraph.sdk._sendproc import ProcessSender
 from lineagegraph.sdk._sendproc import supported as sendproc_supported
 from lineagegraph.sdk._service import BlobService
@@ -141,6 +142,8 @@ class Client:
             sendproc_supported()
         )
         self._backoff = (retry_initial, retry_max)
+        #: the C log_metrics for new runs (None: the pure-Python path, run.py)
+        self._metrics_writer: Any = metrics_writer if self.settings.native_metrics else None
         self._errors: list[EventError] = []
         self._unreported: deque[str] = deque()
         self._waiting: weakref.WeakValueDictionary[str, Artifact] = weakref.WeakValueDictionary()

@@ -120,6 +120,9 @@ class Run(RunReader):
         self._shapes: dict[tuple[Any, ...], MetricsShape] = {}
         self._querier = client._reader
         self._before_read = client._flush_before_read
+        writer = client._metrics_writer
+        if writer is not None:  # the common case of log_metrics in C, the rest below
+            self.log_metrics = writer(self, _RUNNING, lifecycle, self._log_metrics_py)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         return f"Run({self.name!r}, {self.ref}, {self.status.value})"
@@ -156,7 +159,10 @@ class Run(RunReader):
         are cold between steps and every Python call level costs a microsecond or more. The
         record is one ``struct.pack`` of a Struct cached per key set (``encode.MetricsShape``),
         copied into the memory-mapped spool segment with its frame header (no system call):
-        once this returns, the event survives a crash of the process."""
+        once this returns, the event survives a crash of the process. Where the C writer was
+        built (``sdk/_fastmetrics.c``, setting ``native_metrics``) a run's ``log_metrics`` is
+        that writer: it writes the same record for the common call and hands every other call
+        (first use of a key set, a full segment, bad input, an ended run) to this method."""
         if self.status is not _RUNNING and not self._check_open("log_metrics"):
             return
         client = self.client
@@ -213,6 +219,9 @@ class Run(RunReader):
             sender.nudge()
         if lifecycle.deferred_sigterm is not None:
             lifecycle.run_deferred()
+
+    #: what the C writer (sdk/_fastmetrics.c) hands every call it does not finish itself
+    _log_metrics_py = log_metrics
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
         self.log_metrics({key: value}, step=step)
