@@ -17,7 +17,7 @@ inside the log call per step (the no-logging row shows what the timers themselve
 CPU of the process's other threads and of the SDK's sender process during the loop, per step.
 
     .venv/bin/python -m bench.sdk_overhead [--steps 5000] [--repeats 5] [--server-nice 10]
-                                           [--no-mlflow] [--sender process,thread] [--rows N]
+                                           [--no-mlflow] [--sender process,thread,python] [--rows N]
 
 Needs the `bench` extra (mlflow) and the local stack's Neo4j + S3 (started throw-away here).
 """
@@ -321,7 +321,15 @@ class Result:
 
 
 KEYS = ("loss", "accuracy", "grad_norm", "weight_norm", "lr")
-NAMES = ("no logging", "Lineage Graph", "Lineage Graph (sender thread)", "MLflow 3 async")
+NAMES = (
+    "no logging",
+    "Lineage Graph",
+    "Lineage Graph (sender thread)",
+    "Lineage Graph (Python log_metrics)",
+    "MLflow 3 async",
+)
+#: --sender modes: (sender process?, the C log_metrics?) and the row they report
+MODES = {"process": (True, True, 1), "thread": (False, True, 2), "python": (True, False, 3)}
 
 
 def run_plain(problem: Problem, steps: int, repeat: int) -> Result:
@@ -329,13 +337,21 @@ def run_plain(problem: Problem, steps: int, repeat: int) -> Result:
 
 
 def run_lineage(
-    problem: Problem, steps: int, url: str, work: Path, repeat: int, *, process: bool = True
+    problem: Problem, steps: int, url: str, work: Path, repeat: int, *, mode: str = "process"
 ) -> Result:
     import lineagegraph as lg
+    from lineagegraph.config import load_settings
 
+    process, native, row = MODES[mode]
     client = lg.Client(
-        url=url, spool_dir=work / "spool", handle_sigterm=False, sender_process=process
+        url=url,
+        spool_dir=work / "spool",
+        settings=load_settings(native_metrics=native),
+        handle_sigterm=False,
+        sender_process=process,
     )
+    if native and client._metrics_writer is None:
+        raise RuntimeError("the C log_metrics is not built (make install builds it)")
     run = client.start_run("bench-logreg", config={"steps": steps}, seed=0)
     client.flush(30)  # the sender (process) is up and the run is stored before the loop
     child = getattr(client._sender, "_proc", None)
@@ -351,7 +367,7 @@ def run_lineage(
     client.close(30)
     if remaining or set(counts) != {steps}:
         raise RuntimeError(f"Lineage Graph lost events: remaining={remaining}, counts={counts}")
-    return Result(NAMES[1] if process else NAMES[2], repeat, timing, drain, counts[0])
+    return Result(NAMES[row], repeat, timing, drain, counts[0])
 
 
 def run_mlflow(problem: Problem, steps: int, url: str, repeat: int) -> Result:
@@ -372,7 +388,7 @@ def run_mlflow(problem: Problem, steps: int, url: str, repeat: int) -> Result:
             len(MlflowClient(url).get_metric_history(active.info.run_id, key)) for key in KEYS
         ]
         drain = time.perf_counter() - end
-    return Result(NAMES[3], repeat, timing, drain, counts[0])
+    return Result(NAMES[4], repeat, timing, drain, counts[0])
 
 
 def _spread(values: list[float], fmt: str) -> str:
@@ -469,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sender",
         default="process",
-        help="Lineage Graph sender(s) to measure, comma-separated: process, thread",
+        help="Lineage Graph setups to measure, comma-separated: process (the default client), "
+        "thread (a sender thread), python (the pure-Python log_metrics, sender process)",
     )
     parser.add_argument("--rows", type=int, default=0, help="problem rows (0: calibrate ~1 ms)")
     parser.add_argument(
@@ -500,11 +517,12 @@ def main(argv: list[str] | None = None) -> int:
             setups: list[Callable[[int], Result]] = [
                 lambda r: run_plain(problem, args.steps, r),
             ]
-            for mode in args.sender.split(","):
-                process = {"process": True, "thread": False}[mode.strip()]
+            for mode in (part.strip() for part in args.sender.split(",")):
+                if mode not in MODES:
+                    parser.error(f"--sender: {mode!r} is not one of {', '.join(MODES)}")
                 setups.append(
-                    lambda r, p=process: run_lineage(
-                        problem, args.steps, url, work / f"lg{r}-{p}", r, process=p
+                    lambda r, m=mode: run_lineage(
+                        problem, args.steps, url, work / f"lg{r}-{m}", r, mode=m
                     )
                 )
             if ml_url is not None:
