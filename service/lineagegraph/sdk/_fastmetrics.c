@@ -28,6 +28,10 @@
 #error "the record is written with native stores: little-endian hosts only (Python path elsewhere)"
 #endif
 
+#ifdef Py_GIL_DISABLED
+#error "the append relies on the GIL (see write_fast): free-threaded builds use the Python path"
+#endif
+
 #define MAX_VALUES 64 /* more metrics in one call: the Python path */
 
 static PyObject *s_status, *s_client, *s_unreported, *s_sender, *s_shapes, *s_step_attr,
