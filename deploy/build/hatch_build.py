@@ -2,7 +2,7 @@
 
 Optional by design: training code must install anywhere, so when there is no C compiler or no
 Python headers the build says why on stderr and the SDK keeps its pure-Python path (the same
-records, ~2x the cost inside a NumPy loop). The project's own test suite requires the module
+records, ~3x the time inside a NumPy loop). The project's own test suite requires the module
 (tests/unit/test_fastmetrics.py), so `make install` on a development machine must build it.
 
 Editable installs (``make install``) put the module beside its source, where the editable

@@ -92,10 +92,10 @@ class Settings(BaseSettings):
     # Uploads remember each file's SHA-256 by (device, inode, size, mtime, ctime), so an
     # unchanged file is not hashed again (sdk/_digest_cache.py); default beside the spool.
     digest_cache: bool = True
-    # run.log_metrics writes its record in C (sdk/_fastmetrics.c) when that module was built;
-    # False keeps the pure-Python path (same bytes, ~2x the cost inside a NumPy loop)
-    native_metrics: bool = True
     digest_cache_path: Path | None = None
+    # run.log_metrics writes its record in C (sdk/_fastmetrics.c) when that module was built;
+    # False keeps the pure-Python path (same bytes, ~3x the time inside a NumPy loop)
+    native_metrics: bool = True
 
     @model_validator(mode="after")
     def _auth_off_only_on_loopback(self) -> Settings:

@@ -121,15 +121,20 @@ _CALLS = st.lists(
 )
 @given(calls=_CALLS)
 def test_the_c_writer_matches_the_python_path(tmp_path_factory, calls):
-    seen: dict[bool, tuple[list[str], list[dict[str, Any]], int]] = {}
-    for native in (True, False):
-        with _HeldClient(tmp_path_factory.mktemp("spool"), native=native) as client:
-            run = client.start_run("diff", code=False, environment=False, hardware=False)
-            outcomes = [_outcome(run, values, step, auto) for values, step, auto in calls]
-            seen[native] = (outcomes, _records(client), run._step)
-    assert seen[True][0] == seen[False][0]
-    assert _same(seen[True][1]) == _same(seen[False][1])
-    assert seen[True][2] == seen[False][2]
+    native = _replay(tmp_path_factory.mktemp("spool"), calls, native=True)
+    python = _replay(tmp_path_factory.mktemp("spool"), calls, native=False)
+    assert native == python
+
+
+Seen = tuple[list[str], list[dict[str, Any]], int]
+
+
+def _replay(path: Any, calls: list[tuple[Any, Any, bool]], *, native: bool) -> Seen:
+    """``calls`` on a fresh run: each call's outcome, the spooled records, the step counter."""
+    with _HeldClient(path, native=native) as client:
+        run = client.start_run("replay", code=False, environment=False, hardware=False)
+        outcomes = [_outcome(run, values, step, auto) for values, step, auto in calls]
+        return outcomes, _same(_records(client)), run._step
 
 
 def _same(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -221,14 +226,10 @@ def _random_calls(seed: int, n: int) -> list[tuple[dict[str, Any], Any, bool]]:
 @pytest.mark.parametrize("seed", range(4))
 def test_a_long_random_sequence_matches_the_python_path(tmp_path, seed):
     calls = _random_calls(seed, 600)
-    seen = {}
-    for native in (True, False):
-        with _HeldClient(tmp_path / str(native), native=native) as client:
-            run = client.start_run("long", code=False, environment=False, hardware=False)
-            outcomes = [_outcome(run, values, step, auto) for values, step, auto in calls]
-            seen[native] = (outcomes, _same(_records(client)), run._step)
-    assert seen[True] == seen[False]
-    assert seen[True][0].count("ok") > 400  # mostly the common case
+    native = _replay(tmp_path / "native", calls, native=True)
+    python = _replay(tmp_path / "python", calls, native=False)
+    assert native == python
+    assert native[0].count("ok") > 400  # mostly the common case
 
 
 def test_every_record_reaches_the_service_once_across_segment_rotations(tmp_path):

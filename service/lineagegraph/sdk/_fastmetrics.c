@@ -49,7 +49,7 @@ typedef struct {
     PyObject *unreported;
     PyObject *lifecycle_dict;
     /* caches (refresh_shape, refresh_sender, the active segment's pending list) */
-    PyObject *shapes, *keys, *shape, *constant;
+    PyObject *shapes, *keys, *constant;
     Py_ssize_t size, length, word;
     PyObject *sender, *locked;
     Py_ssize_t max_batch;
@@ -151,7 +151,6 @@ static int refresh_shape(Writer *self, PyObject *shapes, PyObject *values, Py_ss
         Py_DECREF(keys);
         return PyErr_Occurred() ? -1 : 0; /* a new key set: the Python path makes its shape */
     }
-    Py_INCREF(shape);
     PyObject *constant = PyObject_GetAttr(shape, s_const);
     Py_ssize_t n = 0, size = 0, length = 0, word = 0;
     int ok = constant != NULL && PyBytes_CheckExact(constant) && get_ssize(shape, s_n, &n) == 0 &&
@@ -160,13 +159,11 @@ static int refresh_shape(Writer *self, PyObject *shapes, PyObject *values, Py_ss
     if (!ok || n != count || length != PyBytes_GET_SIZE(constant) + 24 + 8 * count ||
         size < length + 8) {
         Py_XDECREF(constant);
-        Py_DECREF(shape);
         Py_DECREF(keys);
         return PyErr_Occurred() ? -1 : 0; /* not the layout this file writes */
     }
     Py_XSETREF(self->shapes, Py_NewRef(shapes));
     Py_XSETREF(self->keys, keys);
-    Py_XSETREF(self->shape, shape);
     Py_XSETREF(self->constant, constant);
     self->size = size;
     self->length = length;
@@ -542,7 +539,6 @@ static int writer_traverse(Writer *self, visitproc visit, void *arg) {
     Py_VISIT(self->lifecycle_dict);
     Py_VISIT(self->shapes);
     Py_VISIT(self->keys);
-    Py_VISIT(self->shape);
     Py_VISIT(self->constant);
     Py_VISIT(self->sender);
     Py_VISIT(self->locked);
@@ -561,7 +557,6 @@ static int writer_clear(Writer *self) {
     Py_CLEAR(self->lifecycle_dict);
     Py_CLEAR(self->shapes);
     Py_CLEAR(self->keys);
-    Py_CLEAR(self->shape);
     Py_CLEAR(self->constant);
     Py_CLEAR(self->sender);
     Py_CLEAR(self->locked);
