@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     deprecation_policy: Literal["warn", "block"] = "warn"
     # One OpenLineage event (POST /api/v1/lineage), before and after gzip decompression.
     openlineage_max_event_bytes: int = Field(8 * 1024**2, ge=1024)
+    # A POSTed query text already validated is run without strawberry's per-request layers
+    # (api/direct.py: same responses, ~0.2 ms less a request); False sends all to strawberry.
+    direct_queries: bool = True
 
     # --- the local stack (deploy/local) ------------------------------------------------------
     cache_dir: Path = Path(".cache")

@@ -119,3 +119,22 @@ def test_the_cache_is_bounded() -> None:
     for name in ("a", "b", "c"):
         _run(cached, "query { root(name: %s) { name } }" % f'"{name}"')  # noqa: UP031
     assert len(docs) == 2
+
+
+def test_only_a_text_validated_without_errors_is_handed_out_ready() -> None:
+    cached, _, docs = _schemas(maxsize=2)
+    for query in QUERIES:
+        assert docs.validated(query) is None  # never seen
+        _run(cached, query, n="x")
+    ready = [query for query in QUERIES if docs.validated(query) is not None]
+    assert ready == []  # only the last two texts are kept: one invalid, one unparsable
+    _run(cached, QUERIES[0], n="x")
+    document = docs.validated(QUERIES[0])
+    assert document is not None
+    assert docs.entry(QUERIES[0], {}) is not None
+    # a ready text handed out is the most recently used: a new text evicts the other one
+    _run(cached, QUERIES[1])
+    assert docs.validated(QUERIES[0]) is document
+    _run(cached, "{ root { name } }")
+    assert docs.validated(QUERIES[0]) is document
+    assert docs.validated("{ root { name } }") is not None

@@ -61,6 +61,15 @@ class QueryDocuments:
                 self._entries.popitem(last=False)
         return found
 
+    def validated(self, query: str) -> DocumentNode | None:
+        """The document of a text already validated without errors (api/direct.py), else None."""
+        with self._lock:
+            found = self._entries.get(query)
+            if found is None or found.errors is None or found.errors:
+                return None
+            self._entries.move_to_end(query)
+            return found.document
+
     def errors(self, entry: _Entry, schema: object, base_rules: Rules) -> list[GraphQLError]:
         rules = (*base_rules, *self.limits)
         if entry.rules != rules:  # first use, or a caller with other rules

@@ -56,16 +56,19 @@ def shape(error: GraphQLError) -> tuple[GraphQLError, bool]:
     return _replace(error, "internal error", {"code": ErrorCode.INTERNAL.value}), False
 
 
+def shape_errors(result: object, response: object) -> None:
+    """Shape a result's errors in place; an outage sets the response's status to 503."""
+    errors = getattr(result, "errors", None)
+    if not errors or result is None:
+        return
+    shaped = [shape(error) for error in errors]
+    result.errors = [error for error, _ in shaped]  # type: ignore[attr-defined]
+    if any(outage for _, outage in shaped) and response is not None:
+        response.status_code = 503  # type: ignore[attr-defined]
+
+
 class ShapeErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if not errors or result is None:
-            return
-        shaped = [shape(error) for error in errors]
-        result.errors = [error for error, _ in shaped]
-        if any(outage for _, outage in shaped):
-            response = getattr(self.execution_context.context, "response", None)
-            if response is not None:
-                response.status_code = 503
+        context = self.execution_context
+        shape_errors(context.result, getattr(context.context, "response", None))

@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
@@ -24,6 +25,7 @@ from lineagegraph.api.blobs import BlobMutation, BlobQuery
 from lineagegraph.api.context import Context, in_thread
 from lineagegraph.api.deployments import DeploymentMutation, DeploymentQuery
 from lineagegraph.api.deprecation import DeprecationMutation
+from lineagegraph.api.direct import DirectQueries, read_body
 from lineagegraph.api.documents import QueryDocuments
 from lineagegraph.api.errors import ShapeErrors
 from lineagegraph.api.execution import FlatListExecutionContext
@@ -51,6 +53,9 @@ _QUERY_CACHE = 256
 
 
 class _Schema(strawberry.Schema):
+    #: parsed and validated query texts (set by build_schema; read by api/direct.py)
+    query_documents: QueryDocuments
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -65,7 +70,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=aliases).validation_rules,
     ]
-    return _Schema(
+    documents = QueryDocuments(limits, maxsize=_QUERY_CACHE)
+    schema = _Schema(
         # Areas with their own resolver modules are merged in (the blob protocol: api/blobs.py;
         # reproducibility: api/repro.py).
         # impact, deprecation, deployments, gate: api/impact_report.py, deprecation.py, ...
@@ -82,11 +88,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # Factories: strawberry builds fresh extension instances for every request. The limit
         # rules are built once and a query text is parsed and validated once, not per request
         # (api/documents.py: the rules depend on the document only, never on the variables).
-        extensions=[ShapeErrors, QueryDocuments(limits, maxsize=_QUERY_CACHE).extension],
+        extensions=[ShapeErrors, documents.extension],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
         # Flat lists and objects (impact, lineage) completed from cached plans (api/execution.py).
         execution_context_class=FlatListExecutionContext,
     )
+    schema.query_documents = documents
+    return schema
 
 
 def export_sdl() -> str:
@@ -107,6 +115,24 @@ class LineageGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self._authenticator: Authenticator | None = None
         self._lock = threading.Lock()
+        documents = getattr(schema, "query_documents", None)
+        self.direct: DirectQueries | None = None
+        if settings.direct_queries and documents is not None:
+            self.direct = DirectQueries(self, schema, documents)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A prepared query is answered directly (api/direct.py), anything else by strawberry."""
+        direct = self.direct
+        if direct is not None and scope["type"] == "http" and scope["method"] == "POST":
+            read = await read_body(receive)
+            if read is None:
+                return  # the client went away before sending its request
+            body, receive = read
+            response = await direct.respond(scope, body, receive)
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
     def encode_json(self, data: object) -> bytes:
         """The response body, encoded by orjson (a 531-item impact body: 0.62 ms with the
