@@ -16,7 +16,7 @@ middleware), shapes errors as :class:`~lineagegraph.api.errors.ShapeErrors` does
 the response with the view's ``process_result`` / ``create_response``. Everything else — GET,
 other content types, batches, mutations, subscriptions, a text seen for the first time or with
 validation errors, a schema with directives or resolve-hook extensions — goes to strawberry
-unchanged (tests/unit/test_direct.py checks both paths give the same responses).
+unchanged (tests/integration/test_api_direct.py checks both paths give the same responses).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class DirectQueries:
 
     async def respond(self, scope: Scope, body: bytes, receive: Receive) -> Response | None:
         """The response to a prepared query, or None: strawberry answers it."""
-        if not self.enabled or not _is_json(scope):
+        if not _is_json(scope):
             return None
         prepared = self._prepared(body)
         if prepared is None:
@@ -147,7 +147,7 @@ class DirectQueries:
             error.original_error = error.original_error or exc
             result = ExecutionResult(data=None, errors=[error])
         if result.errors:
-            view.schema.process_errors(result.errors, None)
+            self.schema.process_errors(result.errors, None)
             shape_errors(result, sub_response)
         self.answered += 1
         response_data = process_result(result)

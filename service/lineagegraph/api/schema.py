@@ -118,7 +118,9 @@ class LineageGraphQL(GraphQL[Context, None]):
         documents = getattr(schema, "query_documents", None)
         self.direct: DirectQueries | None = None
         if settings.direct_queries and documents is not None:
-            self.direct = DirectQueries(self, schema, documents)
+            direct = DirectQueries(self, schema, documents)
+            # Not usable with this schema: do not buffer every POST body for nothing.
+            self.direct = direct if direct.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A prepared query is answered directly (api/direct.py), anything else by strawberry."""
