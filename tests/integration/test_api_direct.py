@@ -222,3 +222,38 @@ def test_direct_answers_need_the_token_strawberry_needs(
         assert view.answered == 1
         assert got == _post(http, plain.url, case)
         assert json.loads(got[2])["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_graphql_error_escaping_execution_is_the_operations_error(
+    both: tuple[LiveService, LiveService], http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GraphQLError raised by graphql-core's ``execute`` itself (not inside a resolver) is the
+    operation's error on both paths, with the same message; the direct path also gives it its
+    code (strawberry's runner skips ShapeErrors when the operation raises). It once made the
+    error its own cause there, and shaping it never ended."""
+    import strawberry.schema.schema as strawberry_schema
+    from graphql import GraphQLError
+
+    from lineagegraph.api import direct as direct_module
+
+    direct, plain = both
+    case = Case("impact", {"query": IMPACT, "variables": {"ref": "dataset:x@1"}}, True)
+    for service in both:
+        _post(http, service.url, case)  # prepared
+    view = _view(direct).direct
+    assert view is not None
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise GraphQLError("execution refused")
+
+    monkeypatch.setattr(direct_module, "execute", refuse)
+    monkeypatch.setattr(strawberry_schema, "execute", refuse)
+    answered = view.answered
+    status, _, body = _post(http, direct.url, case)
+    assert view.answered == answered + 1
+    plain_status, _, plain_body = _post(http, plain.url, case)
+    (error,) = json.loads(body)["errors"]
+    (plain_error,) = json.loads(plain_body)["errors"]
+    assert (status, error["message"]) == (plain_status, plain_error["message"])
+    assert (status, error["message"]) == (200, "execution refused")
+    assert error["extensions"] == {"code": "BAD_INPUT"}

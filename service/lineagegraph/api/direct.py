@@ -142,10 +142,10 @@ class DirectQueries:
             if optimized_is_awaitable(outcome):
                 outcome = await cast(Awaitable[ExecutionResult], outcome)
             result = cast(ExecutionResult, outcome)
-        except Exception as exc:  # as strawberry: an escaped exception is the operation's error
-            error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc))
-            error.original_error = error.original_error or exc
-            result = ExecutionResult(data=None, errors=[error])
+        except GraphQLError as exc:  # as strawberry: an escaped exception is the operation's error
+            result = ExecutionResult(data=None, errors=[exc])
+        except Exception as exc:
+            result = ExecutionResult(data=None, errors=[GraphQLError(str(exc), original_error=exc)])
         if result.errors:
             self.schema.process_errors(result.errors, None)
             shape_errors(result, sub_response)
