@@ -224,13 +224,29 @@ def test_direct_answers_need_the_token_strawberry_needs(
         assert json.loads(got[2])["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-def test_a_graphql_error_escaping_execution_is_the_operations_error(
-    both: tuple[LiveService, LiveService], http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("escaping", "message", "code"),
+    [
+        # graphql-core's own refusal: the client sees it as it is, with a code
+        ("graphql", "execution refused", "BAD_INPUT"),
+        # a bug escaping execution (not inside a resolver): masked, like one inside a resolver
+        ("bug", "internal error", "INTERNAL"),
+    ],
+)
+def test_an_error_escaping_execution_is_shaped_on_both_paths(
+    both: tuple[LiveService, LiveService],
+    http: httpx.Client,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    escaping: str,
+    message: str,
+    code: str,
 ) -> None:
-    """A GraphQLError raised by graphql-core's ``execute`` itself (not inside a resolver) is the
-    operation's error on both paths, with the same message; the direct path also gives it its
-    code (strawberry's runner skips ShapeErrors when the operation raises). It once made the
-    error its own cause there, and shaping it never ended."""
+    """An exception raised by graphql-core's ``execute`` itself, not inside a resolver, is the
+    operation's error, shaped the same on both paths: strawberry builds that result after its
+    extensions have exited, so shaping lives in the schema's ``process_errors`` (it once went
+    unshaped there: a bug's message reached the client without a code). The direct path once
+    made such a GraphQLError its own cause, and shaping it never ended."""
     import strawberry.schema.schema as strawberry_schema
     from graphql import GraphQLError
 
@@ -244,16 +260,20 @@ def test_a_graphql_error_escaping_execution_is_the_operations_error(
     assert view is not None
 
     def refuse(*args: Any, **kwargs: Any) -> None:
-        raise GraphQLError("execution refused")
+        if escaping == "graphql":
+            raise GraphQLError("execution refused")
+        raise KeyError("secret: password=hunter2")
 
     monkeypatch.setattr(direct_module, "execute", refuse)
     monkeypatch.setattr(strawberry_schema, "execute", refuse)
     answered = view.answered
-    status, _, body = _post(http, direct.url, case)
-    assert view.answered == answered + 1
-    plain_status, _, plain_body = _post(http, plain.url, case)
+    with caplog.at_level("ERROR", logger="lineagegraph.api"):
+        got = _post(http, direct.url, case)
+        assert view.answered == answered + 1
+        assert got == _post(http, plain.url, case)
+    status, _, body = got
     (error,) = json.loads(body)["errors"]
-    (plain_error,) = json.loads(plain_body)["errors"]
-    assert (status, error["message"]) == (plain_status, plain_error["message"])
-    assert (status, error["message"]) == (200, "execution refused")
-    assert error["extensions"] == {"code": "BAD_INPUT"}
+    assert (status, error["message"], error["extensions"]) == (200, message, {"code": code})
+    assert "hunter2" not in body.decode()
+    logged = [r for r in caplog.records if r.exc_info and "hunter2" in str(r.exc_info[1])]
+    assert len(logged) == (2 if escaping == "bug" else 0)  # once per service, server-side only

@@ -12,7 +12,7 @@ query text that strawberry has already parsed and validated without errors (api/
 keeps that outcome), a query operation, plain variables, no ``extensions``. It builds the same
 context (the view's ``get_context``), runs graphql-core's ``execute`` with the arguments
 strawberry passes (the schema's execution context class, strawberry's awaitable check, no
-middleware), shapes errors as :class:`~lineagegraph.api.errors.ShapeErrors` does and encodes
+middleware), shapes errors as the schema's ``process_errors`` does and encodes
 the response with the view's ``process_result`` / ``create_response``. Everything else — GET,
 other content types, batches, mutations, subscriptions, a text seen for the first time or with
 validation errors, a schema with directives or resolve-hook extensions — goes to strawberry
@@ -147,8 +147,7 @@ class DirectQueries:
         except Exception as exc:
             result = ExecutionResult(data=None, errors=[GraphQLError(str(exc), original_error=exc)])
         if result.errors:
-            self.schema.process_errors(result.errors, None)
-            shape_errors(result, sub_response)
+            shape_errors(result.errors, sub_response)  # as the schema's process_errors does
         self.answered += 1
         response_data = process_result(result)
         return view.create_response(response_data=response_data, sub_response=sub_response)

@@ -104,7 +104,8 @@ class DocumentCache(SchemaExtension):
         if entry is not None and context.graphql_document is entry.document:
             rules = tuple(context.validation_rules)
             schema = context.schema._schema
-            context.pre_execution_errors = self.documents.errors(entry, schema, rules)
+            # a copy: the schema's process_errors shapes a result's errors in place
+            context.pre_execution_errors = list(self.documents.errors(entry, schema, rules))
         else:  # a document given ready-parsed: validate it with the limits, uncached
             context.validation_rules = (*context.validation_rules, *self.documents.limits)
         yield

@@ -2,20 +2,24 @@
 
 - a LineageError (errors.py) keeps its message; ``extensions`` gets its code (and ``field``);
 - an error GraphQL itself raises (syntax, unknown field, wrong argument type, query depth or
-  alias limits) is the client's: code BAD_INPUT;
+  alias limits, a variable's value the type refuses) is the client's: code BAD_INPUT;
 - anything else is a bug or an outage: the client sees "internal error" with code INTERNAL (or
   UNAVAILABLE with HTTP 503 when Neo4j cannot be reached, so clients retry), and the traceback
-  goes to the server log only.
+  goes to the server log only. That includes an exception escaping execution itself.
+
+Shaping happens in the schema's ``process_errors`` (api/schema.py), which strawberry calls once
+for every result with errors: before execution, after it, and when the operation raises. An
+``on_operation`` extension (strawberry's own ``MaskErrors`` works that way) never sees the last
+kind: strawberry builds that result after the extensions have exited.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import neo4j.exceptions
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from starlette.responses import Response
 
 from lineagegraph.errors import ErrorCode, LineageError, Unavailable
 
@@ -44,9 +48,12 @@ def shape(error: GraphQLError) -> tuple[GraphQLError, bool]:
         return _replace(error, original.message, original.to_extensions()), isinstance(
             original, Unavailable
         )
-    if original is None or (error.path is None and not isinstance(original, _OUTAGES)):
-        # No path: raised before execution (parsing, validation, coercing variables: an unknown
-        # enum value in the variables carries the enum's ValueError), so the request is at fault.
+    if original is None or (
+        error.path is None and error.nodes and not isinstance(original, _OUTAGES)
+    ):
+        # Raised by GraphQL itself, or before execution about a place in the request's document
+        # (a variable whose value its type refuses: an unknown enum value carries the enum's
+        # ValueError), so the request is at fault. No path and no place: it escaped execution.
         return _replace(error, error.message, {"code": ErrorCode.BAD_INPUT.value}), False
     if isinstance(original, _OUTAGES):
         log.warning("Neo4j unavailable: %s", original)
@@ -56,19 +63,10 @@ def shape(error: GraphQLError) -> tuple[GraphQLError, bool]:
     return _replace(error, "internal error", {"code": ErrorCode.INTERNAL.value}), False
 
 
-def shape_errors(result: object, response: object) -> None:
-    """Shape a result's errors in place; an outage sets the response's status to 503."""
-    errors = getattr(result, "errors", None)
-    if not errors or result is None:
-        return
+def shape_errors(errors: list[GraphQLError], response: Response | None) -> None:
+    """Shape a result's errors in place (the result holds this list); an outage sets the
+    response's status to 503."""
     shaped = [shape(error) for error in errors]
-    result.errors = [error for error, _ in shaped]  # type: ignore[attr-defined]
-    if any(outage for _, outage in shaped) and response is not None:
-        response.status_code = 503  # type: ignore[attr-defined]
-
-
-class ShapeErrors(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context
-        shape_errors(context.result, getattr(context.context, "response", None))
+    errors[:] = [error for error, _ in shaped]
+    if response is not None and any(outage for _, outage in shaped):
+        response.status_code = 503

@@ -27,7 +27,7 @@ from lineagegraph.api.deployments import DeploymentMutation, DeploymentQuery
 from lineagegraph.api.deprecation import DeprecationMutation
 from lineagegraph.api.direct import DirectQueries, read_body
 from lineagegraph.api.documents import QueryDocuments
-from lineagegraph.api.errors import ShapeErrors
+from lineagegraph.api.errors import shape_errors
 from lineagegraph.api.execution import FlatListExecutionContext
 from lineagegraph.api.gate import GateQuery
 from lineagegraph.api.impact_report import ImpactReportQuery
@@ -59,8 +59,11 @@ class _Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # ShapeErrors logs what is internal; client mistakes are not server errors.
-        return None
+        """Shape the errors the client gets (api/errors.py): strawberry calls this once for every
+        result with errors, the one made when the operation raises included. What is internal
+        is logged there; client mistakes are not server errors."""
+        context = execution_context.context if execution_context is not None else None
+        shape_errors(errors, getattr(context, "response", None))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -88,7 +91,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         # Factories: strawberry builds fresh extension instances for every request. The limit
         # rules are built once and a query text is parsed and validated once, not per request
         # (api/documents.py: the rules depend on the document only, never on the variables).
-        extensions=[ShapeErrors, documents.extension],
+        extensions=[documents.extension],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={Long: LONG_SCALAR}),
         # Flat lists and objects (impact, lineage) completed from cached plans (api/execution.py).
         execution_context_class=FlatListExecutionContext,
