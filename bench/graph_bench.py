@@ -65,6 +65,7 @@ from typing import Any
 import httpx
 import neo4j
 
+from bench import http_floor
 from bench.graphql_client import CLIENTS, GraphQLClient
 from lineagegraph.config import Settings, load_settings
 from lineagegraph.graph import traversal
@@ -292,6 +293,7 @@ serve(load_settings(port=int(port), neo4j_uri=neo4j, s3_endpoint=s3, s3_access_k
 class Servers:
     settings: Settings
     url: str
+    floor_url: str | None = None  # the plain HTTP floor (bench/http_floor.py), when started
 
 
 @contextlib.contextmanager
@@ -338,7 +340,12 @@ def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
         try:
             url = f"http://127.0.0.1:{port}"
             wait_ready(url, proc)
-            yield Servers(settings, url)
+            if not getattr(args, "floor", False):
+                yield Servers(settings, url)
+            else:
+                floor_log = work / "floor.log"
+                with http_floor.running(stack.neo4j.uri, mod.free_port(), floor_log, ROOT) as f:
+                    yield Servers(settings, url, f)
         finally:
             proc.terminate()
             try:
@@ -350,13 +357,15 @@ def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
         stack.stop()
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0, path: str = "/readyz"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("the service exited; see service.log")
+            raise RuntimeError(f"{url}: the process exited; see its log in the work directory")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+            if httpx.get(url + path, timeout=2).status_code == 200:
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not become ready")
@@ -554,11 +563,12 @@ def raw_lineage(store: GraphStore, ref: str, direction: str) -> int:
     )
 
 
-def graphql(client: GraphQLClient, series: Series, query: str, **variables: Any) -> None:
+def graphql(client: GraphQLClient, series: Series, query: str, **variables: Any) -> dict[str, Any]:
     """One GraphQL request; the service's Server-Timing (app, store) kept with the series."""
-    client.query(query, **variables)
+    body = client.query(query, **variables)
     series.app.append(client.last_timing.get("app", float("nan")))
     series.store.append(client.last_timing.get("store", float("nan")))
+    return body
 
 
 @dataclass
@@ -567,6 +577,7 @@ class Series:
     bucket: str
     gql: list[float] = field(default_factory=list)
     raw: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)  # the same read, plain HTTP (http_floor.py)
     sizes: list[int] = field(default_factory=list)
     app: list[float] = field(default_factory=list)  # Server-Timing app (request in -> response)
     store: list[float] = field(default_factory=list)  # Server-Timing store (inside store calls)
@@ -579,18 +590,27 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def measure(
-    series: Series, repeats: int, gql_call: Callable[[], object], raw_call: Callable[[], object]
+    series: Series,
+    repeats: int,
+    gql_call: Callable[[], dict[str, Any]],
+    raw_call: Callable[[], object],
+    floor_call: Callable[[], dict[str, Any]] | None,
 ) -> None:
-    gql_call()  # warm: plan cache, page cache
+    """``repeats`` samples of each call back to back, the order rotating from sample to sample."""
+    answer = gql_call()  # warm: plan cache, page cache
     raw_call()
     del series.app[-1:], series.store[-1:]  # the warm-up's server timing
+    calls: list[tuple[list[float], Callable[[], object]]] = [
+        (series.gql, gql_call),
+        (series.raw, raw_call),
+    ]
+    if floor_call is not None:
+        if floor_call() != answer:  # the floor must do the same work: the same body
+            raise RuntimeError(f"the plain HTTP floor answered {series.name} differently")
+        calls.append((series.floor, floor_call))
     for i in range(repeats):
-        if i % 2:
-            series.raw.append(timed(raw_call))
-            series.gql.append(timed(gql_call))
-        else:
-            series.gql.append(timed(gql_call))
-            series.raw.append(timed(raw_call))
+        for into, call in calls[i % len(calls) :] + calls[: i % len(calls)]:
+            into.append(timed(call))
 
 
 def bucket_of(size: int) -> str | None:
@@ -615,7 +635,11 @@ def latency(
         if name is not None:
             by_bucket.setdefault(name, []).append((ref, size))
     out: list[Series] = []
-    with GraphQLClient(srv.url, args.http_client) as http:
+    floor_url = srv.floor_url
+    with (
+        GraphQLClient(srv.url, args.http_client) as http,
+        GraphQLClient(floor_url or srv.url, args.http_client, path=http_floor.PATH) as floor,
+    ):
         for low, high in BUCKETS:
             name = f"{low}-{high}"
             roots = by_bucket.get(name, [])
@@ -628,6 +652,7 @@ def latency(
                     args.repeats,
                     lambda r=ref, s=series: graphql(http, s, IMPACT, ref=r),
                     lambda r=ref: raw_impact(store, r),
+                    (lambda r=ref: floor.query(IMPACT, ref=r)) if floor_url else None,
                 )
             out.append(series)
         starts = {
@@ -646,6 +671,9 @@ def latency(
                         http, s, LINEAGE, ref=r, direction=d
                     ),
                     lambda r=ref, d=direction: raw_lineage(store, r, d),
+                    (lambda r=ref, d=direction: floor.query(LINEAGE, ref=r, direction=d))
+                    if floor_url
+                    else None,
                 )
             out.append(series)
     return out
@@ -714,6 +742,7 @@ def print_ingest(report: IngestReport, counts: dict[str, int], wall: float) -> N
 
 
 def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> None:
+    floor = any(s.floor for s in series)
     print()
     print(
         f"GraphQL over HTTP with the {client} client (bench/graphql_client.py); raw = the same "
@@ -721,17 +750,30 @@ def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> 
         "Server-Timing p50: app (request in -> response headers) / store (inside the store "
         f"call). Load average at start: {loads[0]}; at end: {loads[1]}.\n"
     )
+    if floor:
+        print(
+            "floor = the same read behind a plain Starlette route on uvicorn, no GraphQL "
+            "(bench/http_floor.py: same store call through a worker thread, same response body, "
+            "same client): floor/raw is what the HTTP stack alone costs over raw; GraphQL/floor "
+            "what the GraphQL layer adds to it.\n"
+        )
+    extra = " | floor p50 ms | floor/raw p50 | GraphQL/floor p50" if floor else ""
     print(
         "| query | closure (nodes) | roots x repeats | result size p50/max | GraphQL p50 ms "
         "| GraphQL p99 ms | raw p50 ms | raw p99 ms | ratio p50 | ratio p99 "
-        "| service app/store p50 ms | targets |"
+        f"| service app/store p50 ms{extra} | targets |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print(
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        + ("| ---: | ---: | ---: " if floor else "")
+        + "| --- |"
+    )
     for s in series:
         if not s.gql:
             print(
                 f"| {s.name} | {s.bucket} | 0 | - | - | - | - | - | - | - | - "
-                "| no roots of that size |"
+                + ("| - | - | - " if floor else "")
+                + "| no roots of that size |"
             )
             continue
         g50, g99, r50, r99 = pct(s.gql, 0.5), pct(s.gql, 0.99), pct(s.raw, 0.5), pct(s.raw, 0.99)
@@ -739,11 +781,15 @@ def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> 
         marks = [f"GraphQL/raw {verdict(ratio99 <= 1.5 and ratio50 <= 1.5)}"]
         if s.name == "impact":
             marks.insert(0, f"p99<50ms {verdict(g99 < 50)}")
+        cells = ""
+        if floor:
+            f50 = pct(s.floor, 0.5)
+            cells = f" | {f50:.1f} | {f50 / r50:.2f}x | {g50 / f50:.2f}x"
         print(
             f"| {s.name} | {s.bucket} | {len(s.sizes)} x {len(s.gql) // max(1, len(s.sizes))} | "
             f"{int(statistics.median(s.sizes))}/{max(s.sizes)} | {g50:.1f} | {g99:.1f} | "
             f"{r50:.1f} | {r99:.1f} | {ratio50:.2f}x | {ratio99:.2f}x | "
-            f"{pct(s.app, 0.5):.1f}/{pct(s.store, 0.5):.1f} | {'; '.join(marks)} |"
+            f"{pct(s.app, 0.5):.1f}/{pct(s.store, 0.5):.1f}{cells} | {'; '.join(marks)} |"
         )
 
 
@@ -851,6 +897,13 @@ def main(argv: list[str] | None = None) -> int:
         default="stdlib",
         help="GraphQL client of the latency phase (bench/graphql_client.py): stdlib (one "
         "keep-alive http.client connection, ~0.1 ms of its own) or httpx (~0.5-1 ms of its own)",
+    )
+    parser.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="leave out the plain HTTP floor (bench/http_floor.py: the same read behind a "
+        "Starlette route, no GraphQL) measured next to each GraphQL and raw read",
     )
     parser.add_argument("--heap", default="4g", help="Neo4j heap")
     parser.add_argument("--pagecache", default="2g", help="Neo4j page cache")

@@ -34,14 +34,17 @@ def server_timing(header: str | None) -> dict[str, float]:
 
 
 class GraphQLClient:
-    def __init__(self, url: str, kind: str = "stdlib", timeout: float = 60.0) -> None:
+    def __init__(
+        self, url: str, kind: str = "stdlib", timeout: float = 60.0, path: str = "/graphql"
+    ) -> None:
         if kind not in CLIENTS:
             raise ValueError(f"client must be one of {CLIENTS}")
         self.kind = kind
         self.url = url.rstrip("/")
         self.last_timing: dict[str, float] = {}
         parts = urlsplit(self.url)
-        self._path = (parts.path or "") + "/graphql"
+        self._path = (parts.path or "") + path
+        self._target = f"{parts.scheme}://{parts.netloc}{self._path}"
         self._conn: http.client.HTTPConnection | None = None
         self._httpx: httpx.Client | None = None
         if kind == "stdlib":
@@ -64,7 +67,7 @@ class GraphQLClient:
         else:
             assert self._httpx is not None
             reply = self._httpx.post(
-                self.url + "/graphql",
+                self._target,
                 content=payload,
                 headers={"content-type": "application/json"},
             )
