@@ -33,7 +33,10 @@ service in its own process, then in one run:
    ``http.client`` connection (bench/graphql_client.py: ~0.1 ms of its own per request; httpx
    adds ~0.5-1 ms of client-side Python); the table also shows the service's own Server-Timing
    (``app``: request in -> response headers; ``store``: inside the store call) and the load
-   average.
+   average. Each sample also times a third call, the plain HTTP floor (bench/http_floor.py: the
+   same store call behind a Starlette route on uvicorn, no GraphQL, its body checked equal to
+   GraphQL's), so the table tells the HTTP stack's share (floor/raw) from GraphQL's own
+   (GraphQL/floor); ``--no-floor`` leaves it out.
 
 Targets (issue 3): impact p99 < 50 ms for closures <= 1,000 nodes; GraphQL <= 1.5x raw Cypher;
 ingest >= 0.5x raw. Not part of pytest; no timed assertions anywhere.
