@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(12, ge=1)
     max_aliases: int = Field(30, ge=1)
     max_batch_size: int = Field(5000, ge=1)
+    # the service refuses a /graphql body over it (413); the SDK sizes its batches below it
     max_request_bytes: int = Field(8 * 1024**2, ge=1024)
     # Lineage answers hold at most this many nodes (then `truncated`), impact this many items;
     # listings return at most max_page_size per page.

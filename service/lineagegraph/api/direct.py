@@ -29,7 +29,7 @@ import strawberry
 from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope
+from starlette.types import Receive, Scope
 from strawberry.execution import optimized_is_awaitable
 from strawberry.http import process_result
 
@@ -41,30 +41,6 @@ if TYPE_CHECKING:
 
 _JSON = b"application/json"
 _REQUEST_KEYS = frozenset(("query", "variables", "operationName"))
-
-
-async def read_body(receive: Receive) -> tuple[bytes, Receive] | None:
-    """The whole request body and a ``receive`` that hands it out again (for strawberry); None
-    when the client went away first."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
 
 
 def _is_json(scope: Scope) -> bool:

@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import strawberry
 from graphql import GraphQLError
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -25,7 +25,7 @@ from lineagegraph.api.blobs import BlobMutation, BlobQuery
 from lineagegraph.api.context import Context, in_thread
 from lineagegraph.api.deployments import DeploymentMutation, DeploymentQuery
 from lineagegraph.api.deprecation import DeprecationMutation
-from lineagegraph.api.direct import DirectQueries, read_body
+from lineagegraph.api.direct import DirectQueries
 from lineagegraph.api.documents import QueryDocuments
 from lineagegraph.api.errors import shape_errors
 from lineagegraph.api.execution import FlatListExecutionContext
@@ -45,8 +45,10 @@ from lineagegraph.api.types import (
     Run,
 )
 from lineagegraph.config import Settings
+from lineagegraph.errors import BadInput
 from lineagegraph.graph.store import GraphStore
 from lineagegraph.graph.tokens import TokenStore
+from lineagegraph.request_body import BodyTooLarge, read_capped, replaying
 
 #: Distinct query texts whose parsed document and validation outcome are kept (LRU).
 _QUERY_CACHE = 256
@@ -110,6 +112,18 @@ def sdl_path() -> Path:
     return schema_dir() / "lineage.graphql"
 
 
+def _too_large(limit: int) -> Response:
+    """413, so that the SDK splits its batch (sdk/sender.py); a GraphQL error body for others."""
+    error = BadInput(
+        f"the request body is larger than the limit of {limit} bytes "
+        "(setting LINEAGE_MAX_REQUEST_BYTES)",
+        field="body",
+        limit=limit,
+    )
+    body = {"errors": [{"message": error.message, "extensions": error.to_extensions()}]}
+    return JSONResponse(body, status_code=413)
+
+
 class LineageGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint: builds each request's context from the app's open resources."""
 
@@ -126,14 +140,20 @@ class LineageGraphQL(GraphQL[Context, None]):
             self.direct = direct if direct.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A prepared query is answered directly (api/direct.py), anything else by strawberry."""
-        direct = self.direct
-        if direct is not None and scope["type"] == "http" and scope["method"] == "POST":
-            read = await read_body(receive)
-            if read is None:
+        """A POST body over ``max_request_bytes`` is refused (413) before it is buffered; a
+        prepared query is answered directly (api/direct.py), anything else by strawberry."""
+        if scope["type"] == "http" and scope["method"] == "POST":
+            limit = self.settings.max_request_bytes
+            try:
+                body = await read_capped(Request(scope, receive), limit)
+            except BodyTooLarge:
+                await _too_large(limit)(scope, receive, send)
+                return
+            except ClientDisconnect:
                 return  # the client went away before sending its request
-            body, receive = read
-            response = await direct.respond(scope, body, receive)
+            receive = replaying(body, receive)
+            direct = self.direct
+            response = await direct.respond(scope, body, receive) if direct is not None else None
             if response is not None:
                 await response(scope, receive, send)
                 return

@@ -24,13 +24,10 @@ from lineagegraph.graph.openlineage_store import OpenLineageStore
 from lineagegraph.graph.tokens import Scope, TokenStore
 from lineagegraph.openlineage.mapping import LineagePlan, plan_event
 from lineagegraph.openlineage.spec import parse_event
+from lineagegraph.request_body import BodyTooLarge, read_capped
 
 log = logging.getLogger("lineagegraph.openlineage")
 PATH = "/api/v1/lineage"
-# How much of an over-long body is still read (and dropped) so the client sees the 400 instead of a
-# reset connection; beyond this the connection is simply closed.
-_DRAIN_LIMIT = 64 * 1024**2
-
 _STATUS = {
     ErrorCode.BAD_INPUT: 400,
     ErrorCode.UNAUTHENTICATED: 401,
@@ -64,14 +61,6 @@ def _check_content_type(request: Request) -> None:
         )
 
 
-async def _drain(request: Request, already: int) -> None:
-    seen = already
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > _DRAIN_LIMIT:
-            return
-
-
 def _too_large(limit: int, what: str) -> BadInput:
     return BadInput(
         f"the {what} is larger than the limit of {limit} bytes"
@@ -79,21 +68,6 @@ def _too_large(limit: int, what: str) -> BadInput:
         field="body",
         limit=limit,
     )
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        await _drain(request, 0)
-        raise _too_large(limit, "event")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            await _drain(request, size)
-            raise _too_large(limit, "event")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def decode_body(raw: bytes, encoding: str | None, limit: int) -> bytes:
@@ -152,7 +126,10 @@ async def post_lineage(request: Request) -> Response:
     try:
         await authorize(request)
         _check_content_type(request)
-        raw = await read_body(request, limit)
+        try:
+            raw = await read_capped(request, limit)
+        except BodyTooLarge:
+            raise _too_large(limit, "event") from None
         data = decode_body(raw, request.headers.get("content-encoding"), limit)
         plan = await anyio.to_thread.run_sync(_plan, data)
         store = OpenLineageStore(resources.driver, settings.neo4j_database, resources.catalog)
