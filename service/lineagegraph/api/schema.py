@@ -145,7 +145,7 @@ class LineageGraphQL(GraphQL[Context, None]):
         if scope["type"] == "http" and scope["method"] == "POST":
             limit = self.settings.max_request_bytes
             try:
-                body = await read_capped(Request(scope, receive), limit)
+                body = await read_capped(scope, receive, limit)
             except BodyTooLarge:
                 await _too_large(limit)(scope, receive, send)
                 return

@@ -127,7 +127,7 @@ async def post_lineage(request: Request) -> Response:
         await authorize(request)
         _check_content_type(request)
         try:
-            raw = await read_capped(request, limit)
+            raw = await read_capped(request.scope, request.receive, limit)
         except BodyTooLarge:
             raise _too_large(limit, "event") from None
         data = decode_body(raw, request.headers.get("content-encoding"), limit)
