@@ -92,7 +92,8 @@ def servers(args: argparse.Namespace, workdir: Path, tuning: dict[str, str]) -> 
         with s3_endpoint(args, workdir) as endpoint:
             yield Servers(endpoint, None)
         return
-    from bench.sdk_overhead import process, wait_http
+    from bench.processes import process
+    from bench.sdk_overhead import wait_http
     from lineagegraph.cli._localstack import stack_module
 
     mod = stack_module()

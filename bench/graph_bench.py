@@ -70,6 +70,7 @@ import neo4j
 
 from bench import http_floor
 from bench.graphql_client import CLIENTS, GraphQLClient
+from bench.processes import process
 from lineagegraph.config import Settings, load_settings
 from lineagegraph.graph import traversal
 from lineagegraph.graph.catalog import Catalog
@@ -338,9 +339,7 @@ def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
             creds.s3_secret_key,
             "bench",
         ]
-        with (work / "service.log").open("wb") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-        try:
+        with process(cmd, work / "service.log") as proc:
             url = f"http://127.0.0.1:{port}"
             wait_ready(url, proc)
             if not getattr(args, "floor", False):
@@ -349,13 +348,6 @@ def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
                 floor_log = work / "floor.log"
                 with http_floor.running(stack.neo4j.uri, mod.free_port(), floor_log, ROOT) as f:
                     yield Servers(settings, url, f)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
     finally:
         stack.stop()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bench.processes import process
 from lineagegraph.config import Settings
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.driver import open_driver
@@ -116,16 +116,7 @@ def running(neo4j_uri: str, port: int, log: Path, root: Path) -> Iterator[str]:
     from bench.graph_bench import wait_ready
 
     cmd = [sys.executable, "-c", _SERVE, str(port), neo4j_uri]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    try:
+    with process(cmd, log, cwd=root) as proc:
         url = f"http://127.0.0.1:{port}"
         wait_ready(url, proc, path="/healthz")
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)

@@ -30,7 +30,6 @@ import os
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
+
+from bench.processes import process  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 Log = Callable[[int, dict[str, float]], None]
@@ -198,25 +199,6 @@ def wait_http(url: str, timeout: float = 120.0) -> None:
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not come up")
-
-
-@contextlib.contextmanager
-def process(
-    cmd: list[str], log: Path, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-        )
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 SERVE = """
