@@ -38,13 +38,14 @@ $(UV):
 	$(PYTHON) -m venv $(CACHE)/uv-tool
 	$(CACHE)/uv-tool/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-# Every dependency pinned with hashes (requirements.lock: names, versions and hashes only), then
-# the project itself, editable (its build hook compiles the SDK's C log_metrics in place).
+# Every dependency pinned with hashes (requirements.lock: names, versions and hashes only, the
+# build backend included), then the project itself, editable, built by that backend (its build hook
+# compiles the SDK's C log_metrics in place).
 $(VENV)/.installed: $(UV) pyproject.toml requirements.lock deploy/build/hatch_build.py \
 		service/lineagegraph/sdk/_fastmetrics.c
 	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip sync --python $(BIN)/python --require-hashes requirements.lock
-	$(UV) pip install --python $(BIN)/python --no-deps -e .
+	$(UV) pip install --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $@
 
 # Re-resolve pyproject.toml into requirements.lock (the resolver's own lock stays in .cache/lock).
@@ -52,7 +53,7 @@ lock: $(UV)
 	mkdir -p $(CACHE)/lock
 	cp pyproject.toml $(CACHE)/lock/
 	cp README.md $(CACHE)/lock/
-	cd $(CACHE)/lock && $(UV) lock --python $(PYTHON) && $(UV) export --frozen --all-extras \
+	cd $(CACHE)/lock && $(UV) lock --python $(PYTHON) && $(UV) export --frozen --all-extras --all-groups \
 		--no-emit-project --no-header --format requirements.txt -o $(CURDIR)/requirements.lock
 
 stack-install: install
