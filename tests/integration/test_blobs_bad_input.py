@@ -194,6 +194,10 @@ def test_sdk_asks_for_fresh_urls_when_they_expire(short_lived: BlobStore, tmp_pa
         first = transfers.upload(small)
         second = transfers.upload(big)
     assert first.stats.retries == 1  # the single PUT met an expired URL once
-    assert second.stats.retries == 1  # so did the first part
+    # so did the first part; a loaded machine that takes over a second (the URLs' lifetime) to
+    # send its 5 MiB finds the next part's URL expired too, and asks again (seen once in a
+    # fresh-clone run with other work on the machine: 2 retries). Without fresh URLs the upload
+    # fails instead of completing.
+    assert second.stats.retries >= 1
     assert second.blob.digest == big_digest
     assert os.path.getsize(big) == second.blob.size
