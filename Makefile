@@ -5,7 +5,6 @@ PYTHON ?= python3
 CACHE := $(CURDIR)/.cache
 VENV := $(CURDIR)/.venv
 UV := $(CACHE)/uv-tool/bin/uv
-UV_VERSION := 0.13.8
 export UV_CACHE_DIR := $(CACHE)/uv
 export UV_PYTHON_DOWNLOADS := never
 export LINEAGE_CACHE_DIR ?= $(CACHE)
@@ -34,9 +33,12 @@ format: install
 
 install: $(VENV)/.installed
 
-$(UV):
+# uv itself, pinned by version and hash (deploy/build/uv.txt).
+$(UV): deploy/build/uv.txt
 	$(PYTHON) -m venv $(CACHE)/uv-tool
-	$(CACHE)/uv-tool/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(CACHE)/uv-tool/bin/pip install --quiet --disable-pip-version-check --require-hashes \
+		-r deploy/build/uv.txt
+	touch $@
 
 # Every dependency pinned with hashes (requirements.lock: names, versions and hashes only, the
 # build backend included), then the project itself, editable, built by that backend (its build hook
