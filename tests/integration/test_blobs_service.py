@@ -343,7 +343,9 @@ def test_presigned_urls_after_expiry(settings: Settings, s3: Minio, tmp_path: Pa
             back = transfers.download(small_digest, out / "small.bin")  # fresh ticket
         remote.close()
     assert first.stats.retries == 1  # the single PUT met an expired URL once, then a fresh one
-    assert second.stats.retries == 1  # so did the first part
+    # so did the first part (and the next one too when sending 5 MiB outlasts the URLs' 1 s
+    # lifetime on a loaded machine: tests/integration/test_blobs_bad_input.py)
+    assert second.stats.retries >= 1
     assert (first.blob.digest, second.blob.digest) == (small_digest, big_digest)
     assert back.digest == small_digest
     abort_all_uploads(s3, settings.s3_bucket)
