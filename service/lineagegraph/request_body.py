@@ -11,6 +11,8 @@ from __future__ import annotations
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
+from lineagegraph.errors import BadInput
+
 #: beyond this much of a refused body the connection is not worth keeping
 DRAIN_LIMIT = 64 * 1024**2
 
@@ -19,6 +21,15 @@ class BodyTooLarge(Exception):
     def __init__(self, limit: int) -> None:
         super().__init__(f"the request body is larger than {limit} bytes")
         self.limit = limit
+
+
+def too_large(limit: int, setting: str, what: str = "request body") -> BadInput:
+    """The client's error for a body over ``limit``: BAD_INPUT on ``body``, naming the setting."""
+    return BadInput(
+        f"the {what} is larger than the limit of {limit} bytes (setting {setting})",
+        field="body",
+        limit=limit,
+    )
 
 
 async def _drain(receive: Receive, seen: int) -> None:

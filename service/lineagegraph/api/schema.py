@@ -45,10 +45,9 @@ from lineagegraph.api.types import (
     Run,
 )
 from lineagegraph.config import Settings
-from lineagegraph.errors import BadInput
 from lineagegraph.graph.store import GraphStore
 from lineagegraph.graph.tokens import TokenStore
-from lineagegraph.request_body import BodyTooLarge, read_capped, replaying
+from lineagegraph.request_body import BodyTooLarge, read_capped, replaying, too_large
 
 #: Distinct query texts whose parsed document and validation outcome are kept (LRU).
 _QUERY_CACHE = 256
@@ -114,12 +113,7 @@ def sdl_path() -> Path:
 
 def _too_large(limit: int) -> Response:
     """413, so that the SDK splits its batch (sdk/sender.py); a GraphQL error body for others."""
-    error = BadInput(
-        f"the request body is larger than the limit of {limit} bytes "
-        "(setting LINEAGE_MAX_REQUEST_BYTES)",
-        field="body",
-        limit=limit,
-    )
+    error = too_large(limit, "LINEAGE_MAX_REQUEST_BYTES")
     body = {"errors": [{"message": error.message, "extensions": error.to_extensions()}]}
     return JSONResponse(body, status_code=413)
 

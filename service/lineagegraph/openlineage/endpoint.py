@@ -24,10 +24,11 @@ from lineagegraph.graph.openlineage_store import OpenLineageStore
 from lineagegraph.graph.tokens import Scope, TokenStore
 from lineagegraph.openlineage.mapping import LineagePlan, plan_event
 from lineagegraph.openlineage.spec import parse_event
-from lineagegraph.request_body import BodyTooLarge, read_capped
+from lineagegraph.request_body import BodyTooLarge, read_capped, too_large
 
 log = logging.getLogger("lineagegraph.openlineage")
 PATH = "/api/v1/lineage"
+_LIMIT_SETTING = "LINEAGE_OPENLINEAGE_MAX_EVENT_BYTES"
 _STATUS = {
     ErrorCode.BAD_INPUT: 400,
     ErrorCode.UNAUTHENTICATED: 401,
@@ -61,15 +62,6 @@ def _check_content_type(request: Request) -> None:
         )
 
 
-def _too_large(limit: int, what: str) -> BadInput:
-    return BadInput(
-        f"the {what} is larger than the limit of {limit} bytes"
-        " (setting LINEAGE_OPENLINEAGE_MAX_EVENT_BYTES)",
-        field="body",
-        limit=limit,
-    )
-
-
 def decode_body(raw: bytes, encoding: str | None, limit: int) -> bytes:
     """The JSON bytes of the body: gunzipped when it says gzip, never more than ``limit``."""
     coding = (encoding or "identity").strip().lower()
@@ -86,7 +78,7 @@ def decode_body(raw: bytes, encoding: str | None, limit: int) -> bytes:
             inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
             out += inflater.decompress(data, limit + 1 - len(out))
             if len(out) > limit or inflater.unconsumed_tail:
-                raise _too_large(limit, "decompressed event")
+                raise too_large(limit, _LIMIT_SETTING, "decompressed event")
             if not inflater.eof:
                 raise BadInput("the gzip body is truncated", field="body")
             data = inflater.unused_data
@@ -129,7 +121,7 @@ async def post_lineage(request: Request) -> Response:
         try:
             raw = await read_capped(request.scope, request.receive, limit)
         except BodyTooLarge:
-            raise _too_large(limit, "event") from None
+            raise too_large(limit, _LIMIT_SETTING, "event") from None
         data = decode_body(raw, request.headers.get("content-encoding"), limit)
         plan = await anyio.to_thread.run_sync(_plan, data)
         store = OpenLineageStore(resources.driver, settings.neo4j_database, resources.catalog)
