@@ -53,7 +53,6 @@ import secrets
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -70,7 +69,7 @@ import neo4j
 
 from bench import http_floor
 from bench.graphql_client import CLIENTS, GraphQLClient
-from bench.processes import process
+from bench.processes import process, wait_ready
 from lineagegraph.config import Settings, load_settings
 from lineagegraph.graph import traversal
 from lineagegraph.graph.catalog import Catalog
@@ -342,7 +341,7 @@ def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
         with process(cmd, work / "service.log") as proc:
             url = f"http://127.0.0.1:{port}"
             wait_ready(url, proc)
-            if not getattr(args, "floor", False):
+            if not args.floor:
                 yield Servers(settings, url)
             else:
                 floor_log = work / "floor.log"
@@ -350,20 +349,6 @@ def servers(args: argparse.Namespace, work: Path) -> Iterator[Servers]:
                     yield Servers(settings, url, f)
     finally:
         stack.stop()
-
-
-def wait_ready(
-    url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0, path: str = "/readyz"
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited; see its log in the work directory")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url + path, timeout=2).status_code == 200:
-                return
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 # --- ingest --------------------------------------------------------------------------------------
@@ -633,7 +618,9 @@ def latency(
     floor_url = srv.floor_url
     with (
         GraphQLClient(srv.url, args.http_client) as http,
-        GraphQLClient(floor_url or srv.url, args.http_client, path=http_floor.PATH) as floor,
+        GraphQLClient(floor_url, args.http_client, path=http_floor.PATH)
+        if floor_url
+        else contextlib.nullcontext() as floor,
     ):
         for low, high in BUCKETS:
             name = f"{low}-{high}"
@@ -647,7 +634,7 @@ def latency(
                     args.repeats,
                     lambda r=ref, s=series: graphql(http, s, IMPACT, ref=r),
                     lambda r=ref: raw_impact(store, r),
-                    (lambda r=ref: floor.query(IMPACT, ref=r)) if floor_url else None,
+                    (lambda r=ref, q=floor.query: q(IMPACT, ref=r)) if floor is not None else None,
                 )
             out.append(series)
         starts = {
@@ -666,8 +653,8 @@ def latency(
                         http, s, LINEAGE, ref=r, direction=d
                     ),
                     lambda r=ref, d=direction: raw_lineage(store, r, d),
-                    (lambda r=ref, d=direction: floor.query(LINEAGE, ref=r, direction=d))
-                    if floor_url
+                    (lambda r=ref, d=direction, q=floor.query: q(LINEAGE, ref=r, direction=d))
+                    if floor is not None
                     else None,
                 )
             out.append(series)

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bench.processes import process
+from bench.processes import process, wait_ready
 from lineagegraph.config import Settings
 from lineagegraph.graph.catalog import Catalog
 from lineagegraph.graph.driver import open_driver
@@ -113,8 +113,6 @@ uvicorn.run(create_app(settings), host="127.0.0.1", port=int(port), log_level="w
 @contextlib.contextmanager
 def running(neo4j_uri: str, port: int, log: Path, root: Path) -> Iterator[str]:
     """The floor app in its own process (as the service runs in its own); yields its URL."""
-    from bench.graph_bench import wait_ready
-
     cmd = [sys.executable, "-c", _SERVE, str(port), neo4j_uri]
     with process(cmd, log, cwd=root) as proc:
         url = f"http://127.0.0.1:{port}"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 
 @contextlib.contextmanager
@@ -31,3 +34,17 @@ def process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+
+
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0, path: str = "/readyz"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: the process exited; see its log in the work directory")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url + path, timeout=2).status_code == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready")
