@@ -58,12 +58,7 @@ class GraphQLClient:
         """The response body; raises on an HTTP error status or GraphQL errors."""
         payload = json.dumps({"query": query, "variables": variables}).encode()
         if self._conn is not None:
-            self._conn.request(
-                "POST", self._path, body=payload, headers={"content-type": "application/json"}
-            )
-            response = self._conn.getresponse()
-            raw, status = response.read(), response.status
-            header = response.getheader("server-timing")
+            raw, status, header = self._post(self._conn, payload)
         else:
             assert self._httpx is not None
             reply = self._httpx.post(
@@ -83,6 +78,25 @@ class GraphQLClient:
         if body.get("errors"):
             raise RuntimeError(f"GraphQL error: {body['errors']}")
         return body
+
+    def _post(
+        self, conn: http.client.HTTPConnection, payload: bytes
+    ) -> tuple[bytes, int, str | None]:
+        """POST once more on a fresh connection when the server closed the kept-alive one:
+        uvicorn closes a connection idle for 5 s, and a bench's other calls (raw reads, another
+        client) can take that long on a cold server. The queries are reads: safe to resend."""
+        try:
+            return self._exchange(conn, payload)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            conn.close()  # the next request connects again
+            return self._exchange(conn, payload)
+
+    def _exchange(
+        self, conn: http.client.HTTPConnection, payload: bytes
+    ) -> tuple[bytes, int, str | None]:
+        conn.request("POST", self._path, body=payload, headers={"content-type": "application/json"})
+        response = conn.getresponse()
+        return response.read(), response.status, response.getheader("server-timing")
 
     def close(self) -> None:
         if self._conn is not None:
