@@ -730,7 +730,8 @@ def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> 
         f"GraphQL over HTTP with the {client} client (bench/graphql_client.py); raw = the same "
         "read transaction through the driver in this process; 'service' = the service's own "
         "Server-Timing p50: app (request in -> response headers) / store (inside the store "
-        f"call). Load average at start: {loads[0]}; at end: {loads[1]}.\n"
+        "call); 'added ms' = the median over back-to-back pairs of GraphQL minus raw, what the "
+        f"service adds in absolute terms. Load average at start: {loads[0]}; at end: {loads[1]}.\n"
     )
     if floor:
         print(
@@ -742,18 +743,18 @@ def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> 
     extra = " | floor p50 ms | floor/raw p50 | GraphQL/floor p50" if floor else ""
     print(
         "| query | closure (nodes) | roots x repeats | result size p50/max | GraphQL p50 ms "
-        "| GraphQL p99 ms | raw p50 ms | raw p99 ms | ratio p50 | ratio p99 "
+        "| GraphQL p99 ms | raw p50 ms | raw p99 ms | ratio p50 | ratio p99 | added ms p50 "
         f"| service app/store p50 ms{extra} | targets |"
     )
     print(
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
         + ("| ---: | ---: | ---: " if floor else "")
         + "| --- |"
     )
     for s in series:
         if not s.gql:
             print(
-                f"| {s.name} | {s.bucket} | 0 | - | - | - | - | - | - | - | - "
+                f"| {s.name} | {s.bucket} | 0 | - | - | - | - | - | - | - | - | - "
                 + ("| - | - | - " if floor else "")
                 + "| no roots of that size |"
             )
@@ -770,9 +771,15 @@ def print_latency(series: list[Series], client: str, loads: tuple[str, str]) -> 
         print(
             f"| {s.name} | {s.bucket} | {len(s.sizes)} x {len(s.gql) // max(1, len(s.sizes))} | "
             f"{int(statistics.median(s.sizes))}/{max(s.sizes)} | {g50:.1f} | {g99:.1f} | "
-            f"{r50:.1f} | {r99:.1f} | {ratio50:.2f}x | {ratio99:.2f}x | "
+            f"{r50:.1f} | {r99:.1f} | {ratio50:.2f}x | {ratio99:.2f}x | {added(s):.2f} | "
             f"{pct(s.app, 0.5):.1f}/{pct(s.store, 0.5):.1f}{cells} | {'; '.join(marks)} |"
         )
+
+
+def added(s: Series) -> float:
+    """What the service adds to a read in absolute terms: the median of GraphQL - raw over the
+    samples taken back to back (same root, same round), less noisy than a difference of p50s."""
+    return statistics.median(g - r for g, r in zip(s.gql, s.raw, strict=True))
 
 
 def _loadavg() -> str:
