@@ -3,7 +3,8 @@
 Where the servers come from, in order:
 1. endpoints given by LINEAGE_TEST_NEO4J_URI / LINEAGE_TEST_S3_ENDPOINT (plus
    LINEAGE_TEST_NEO4J_PASSWORD, LINEAGE_TEST_S3_ACCESS_KEY, LINEAGE_TEST_S3_SECRET_KEY);
-2. the servers from deploy/local, started on free loopback ports with throw-away data;
+2. the servers from deploy/local, started on free loopback ports with throw-away data
+   (Neo4j 5.26 LTS; LINEAGE_TEST_NEO4J_VERSION=2026.08.1 runs the suite on a calendar release);
 3. where a Docker engine answers, testcontainers' Neo4j and MinIO containers.
 If none works, the fixture fails with a message saying how to start the stack.
 """
@@ -79,7 +80,8 @@ def _from_local_stack(resources: ExitStack) -> Endpoints:
     mod = stack_module()
     base = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="lineage-test-")))
     cache = Path(os.environ.get("LINEAGE_CACHE_DIR", ROOT / ".cache"))
-    stack = resources.enter_context(mod.throwaway_stack(base, cache))
+    version = os.environ.get("LINEAGE_TEST_NEO4J_VERSION", mod.NEO4J_VERSION)
+    stack = resources.enter_context(mod.throwaway_stack(base, cache, version))
     return Endpoints(
         stack.neo4j.uri,
         None,

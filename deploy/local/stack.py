@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -20,12 +21,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NEO4J_VERSION = "5.26.30"
+# The newest calendar release checked for compatibility (tests/integration/test_neo4j_next.py):
+# the Cypher must keep working on Neo4j 2025+ as well; those releases need Java 21 or newer.
+NEO4J_NEXT_VERSION = "2026.08.1"
 VERSITYGW_MODULE = "github.com/versity/versitygw/cmd/versitygw"
 VERSITYGW_VERSION = "v1.7.0"
 JVM_FLAGS = (
@@ -88,25 +93,69 @@ def _run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = N
 # --- installation ----------------------------------------------------------------------------
 
 
-def find_java17() -> str:
+def java_major(java: Path) -> int | None:
+    """The feature release of a ``java`` binary (17, 21, 25, ...), None if it does not run."""
+    try:
+        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    found = re.search(r'version "(\d+)', out.stderr)
+    return int(found.group(1)) if found else None
+
+
+def _java_candidates() -> list[Path]:
     candidates = []
     if os.environ.get("JAVA_HOME"):
         candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / "java")
-    candidates += sorted(Path("/usr/lib/jvm").glob("*17*/bin/java"))
+    candidates += sorted(Path("/usr/lib/jvm").glob("*/bin/java"))
     which = shutil.which("java")
     if which:
         candidates.append(Path(which))
-    for java in candidates:
-        if not java.exists():
-            continue
-        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, check=False)
-        if '"17.' in out.stderr or " 17." in out.stderr:
-            return str(java)
-    raise StackError("OpenJDK 17 not found: install it (apt-get install openjdk-17-jre-headless)")
+    return [java for java in dict.fromkeys(candidates) if java.exists()]
+
+
+def is_calendar_release(version: str) -> bool:
+    """Neo4j 2025.01 and later are numbered by year.month; they need Java 21 or newer."""
+    return int(version.split(".")[0]) >= 2025
+
+
+def find_java(version: str = NEO4J_VERSION) -> str:
+    """Java 17 for Neo4j 5.x; Java 21 or newer (the oldest such found) for 2025+ releases."""
+    majors = {java: java_major(java) for java in _java_candidates()}
+    if not is_calendar_release(version):
+        for java, major in majors.items():
+            if major == 17:
+                return str(java)
+        raise StackError(
+            "OpenJDK 17 not found: install it (apt-get install openjdk-17-jre-headless)"
+        )
+    usable = sorted((major, str(java)) for java, major in majors.items() if (major or 0) >= 21)
+    if usable:
+        return usable[0][1]
+    raise StackError(
+        f"Neo4j {version} needs Java 21 or newer and none was found under JAVA_HOME, "
+        "/usr/lib/jvm or PATH: install one (a Temurin or OpenJDK 21/25 JDK) or set JAVA_HOME"
+    )
+
+
+def entry_point(lib: Path, version: str) -> str:
+    """The server's main class as its jar declares it: ``CommunityEntryPoint`` in 5.x,
+    ``Neo4jCommunity`` in the calendar releases."""
+    jar = lib / f"neo4j-{version}.jar"
+    try:
+        with zipfile.ZipFile(jar) as archive:
+            declared = archive.read("META-INF/services/org.neo4j.server.startup.EntryPoint")
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise StackError(f"{jar} names no server entry point ({exc}): remove {lib.parent}") from exc
+    names = [line.strip() for line in declared.decode().splitlines() if line.strip()]
+    if len(names) != 1:
+        raise StackError(f"{jar} names {len(names)} server entry points, expected one")
+    return names[0]
 
 
 def install_neo4j(cache: Path, version: str = NEO4J_VERSION) -> Path:
     """Resolve org.neo4j:neo4j and its runtime dependencies into cache/neo4j/<version>/lib."""
+    cache = cache.resolve()  # Maven resolves relative paths against the POM's folder
     lib = cache / "neo4j" / version / "lib"
     marker = lib.parent / ".complete"
     if marker.exists():
@@ -248,6 +297,8 @@ class Neo4jServer:
     heap: str = "1g"
     pagecache: str = "512m"
     cache: Path = Path(".cache")
+    version: str = NEO4J_VERSION
+    settings: dict[str, str] = field(default_factory=dict)  # more neo4j.conf lines
     component: Component | None = None
 
     @property
@@ -272,28 +323,29 @@ class Neo4jServer:
             plugins_dir=self.home / "plugins",
             lib_dir=lib,
         )
+        text += "".join(f"{name}={value}\n" for name, value in self.settings.items())
         (conf_dir / "neo4j.conf").write_text(text)
         return conf_dir
 
     def start(self, timeout: float = 120.0) -> None:
         check_port_free(self.bolt_port, "Neo4j Bolt")
-        lib = install_neo4j(self.cache)
+        lib = install_neo4j(self.cache, self.version)
         conf_dir = self.write_config(lib)
         cmd = [
-            find_java17(),
+            find_java(self.version),
             f"-Xms{self.heap}",
             f"-Xmx{self.heap}",
             *JVM_FLAGS,
             "-cp",
             f"{lib}/*",
-            "org.neo4j.server.CommunityEntryPoint",
+            entry_point(lib, self.version),
             f"--home-dir={self.home}",
             f"--config-dir={conf_dir}",
             "--console-mode",
         ]
         self.component = Component("neo4j", cmd, self.home / "logs" / "console.log")
         log(
-            f"starting Neo4j {NEO4J_VERSION} on {self.uri} (heap {self.heap}, pagecache "
+            f"starting Neo4j {self.version} on {self.uri} (heap {self.heap}, pagecache "
             f"{self.pagecache})"
         )
         self.component.start()
@@ -440,6 +492,7 @@ class Stack:
     credentials: Credentials
     heap: str = "1g"
     pagecache: str = "512m"
+    neo4j_version: str = NEO4J_VERSION
     neo4j: Neo4jServer = field(init=False)
     s3: S3Server = field(init=False)
 
@@ -451,6 +504,7 @@ class Stack:
             self.heap,
             self.pagecache,
             self.cache,
+            self.neo4j_version,
         )
         self.s3 = S3Server(
             self.data_dir / "s3",
@@ -461,7 +515,7 @@ class Stack:
         )
 
     def install(self) -> None:
-        install_neo4j(self.cache)
+        install_neo4j(self.cache, self.neo4j_version)
         install_versitygw(self.cache)
 
     def start(self) -> None:
@@ -512,7 +566,7 @@ class Stack:
 
 
 @contextlib.contextmanager
-def throwaway_stack(base: Path, cache: Path) -> Iterator[Stack]:
+def throwaway_stack(base: Path, cache: Path, neo4j_version: str = NEO4J_VERSION) -> Iterator[Stack]:
     """A stack on free ports with auth off and data under ``base``; stopped on exit."""
     stack = Stack(
         data_dir=base,
@@ -522,6 +576,7 @@ def throwaway_stack(base: Path, cache: Path) -> Iterator[Stack]:
         credentials=Credentials(None, "test" + secrets.token_hex(6), secrets.token_urlsafe(24)),
         heap="768m",
         pagecache="256m",
+        neo4j_version=neo4j_version,
     )
     try:
         stack.start()
