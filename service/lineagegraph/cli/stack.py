@@ -20,6 +20,11 @@ def register(sub: Any) -> None:
     up.add_argument("--serve", action="store_true", help="also run the service in the foreground")
     up.set_defaults(handler=up_command)
     install = actions.add_parser("install", help="install Neo4j and versitygw into the cache")
+    install.add_argument(
+        "--next",
+        action="store_true",
+        help="also the newest Neo4j calendar release the tests check the Cypher on",
+    )
     install.set_defaults(handler=install_command)
     down = actions.add_parser("down", help="stop a stack started by `stack up`")
     down.set_defaults(handler=down_command)
@@ -43,7 +48,11 @@ def _stack(settings: Settings) -> Any:
 
 def install_command(args: argparse.Namespace) -> int:
     settings = load_settings()
-    _stack(settings).install()
+    stack = _stack(settings)
+    stack.install()
+    if args.next:
+        mod = stack_module()
+        mod.install_neo4j(stack.cache, mod.NEO4J_NEXT_VERSION)
     return 0
 
 
