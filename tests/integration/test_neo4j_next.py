@@ -22,7 +22,7 @@ import neo4j
 import pytest
 
 from lineagegraph.graph.catalog import Catalog
-from lineagegraph.graph.migrations import apply_migrations
+from lineagegraph.graph.migrations import apply_migrations, load_migrations
 from lineagegraph.graph.results import Direction
 from lineagegraph.graph.store import GraphStore
 from tests.integration.graph_helpers import (
@@ -33,7 +33,7 @@ from tests.integration.graph_helpers import (
     registered,
     started,
 )
-from tests.integration.neo4j_compat import explain
+from tests.integration.neo4j_compat import DEPRECATION, explain
 
 CATALOG = Catalog.load()
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +110,29 @@ def test_the_migrations_make_the_same_schema(
     lts = _schema(driver, base_settings.neo4j_database)
     assert lts["CONSTRAINTS"], "no constraints on the 5.26 server: migrations not applied?"
     assert _schema(next_driver, DATABASE) == lts
+
+
+@pytest.mark.parametrize("server", ["lts", "next"])
+def test_no_migration_statement_is_deprecated(
+    server: str, request: pytest.FixtureRequest, base_settings
+):
+    """Run again (each is IF NOT EXISTS, so nothing changes), every statement of schema/neo4j
+    on both servers: none may draw a deprecation notice."""
+    if server == "lts":
+        on, database = request.getfixturevalue("driver"), base_settings.neo4j_database
+    else:
+        on, database = request.getfixturevalue("next_driver"), DATABASE
+    statements = [s for migration in load_migrations() for s in migration.statements]
+    assert statements
+    notices = []
+    for statement in statements:
+        _, summary, _ = on.execute_query(statement, database_=database)
+        notices += [
+            f"{statement}: {status.gql_status} {status.status_description}"
+            for status in summary.gql_status_objects
+            if status.gql_status.startswith(DEPRECATION)
+        ]
+    assert notices == []
 
 
 def _scenario() -> list[dict[str, Any]]:
