@@ -47,12 +47,13 @@ def _stack(settings: Settings) -> Any:
 
 
 def install_command(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    stack = _stack(settings)
-    stack.install()
-    if args.next:
-        mod = stack_module()
-        mod.install_neo4j(stack.cache, mod.NEO4J_NEXT_VERSION)
+    mod = stack_module()
+    cache = load_settings().cache_dir.resolve()
+    # the binaries only: no data folder, no credentials (those are `stack up`'s)
+    versions = [mod.NEO4J_VERSION, mod.NEO4J_NEXT_VERSION] if args.next else [mod.NEO4J_VERSION]
+    for version in versions:
+        mod.install_neo4j(cache, version)
+    mod.install_versitygw(cache)
     return 0
 
 
