@@ -22,7 +22,7 @@ import sys
 import time
 import urllib.request
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,15 +120,17 @@ def is_calendar_release(version: str) -> bool:
 
 
 def find_java(version: str = NEO4J_VERSION) -> str:
-    """Java 17 for Neo4j 5.x; Java 21 or newer (the oldest such found) for 2025+ releases."""
-    majors = {java: java_major(java) for java in _java_candidates()}
+    """Java 17 for Neo4j 5.x (the first found); Java 21 or newer (the oldest such found) for
+    2025+ releases."""
+    candidates = _java_candidates()
     if not is_calendar_release(version):
-        for java, major in majors.items():
-            if major == 17:
+        for java in candidates:
+            if java_major(java) == 17:
                 return str(java)
         raise StackError(
             "OpenJDK 17 not found: install it (apt-get install openjdk-17-jre-headless)"
         )
+    majors = {java: java_major(java) for java in candidates}
     usable = sorted((major, str(java)) for java, major in majors.items() if (major or 0) >= 21)
     if usable:
         return usable[0][1]
@@ -185,6 +187,13 @@ def install_neo4j(cache: Path, version: str = NEO4J_VERSION) -> Path:
         raise StackError(f"Maven finished but {lib} holds no Neo4j jars")
     marker.write_text(version)
     return lib
+
+
+def install(cache: Path, neo4j_versions: Sequence[str] = (NEO4J_VERSION,)) -> None:
+    """Everything a stack runs: the Neo4j releases named, and versitygw."""
+    for version in neo4j_versions:
+        install_neo4j(cache, version)
+    install_versitygw(cache)
 
 
 def install_versitygw(cache: Path, version: str = VERSITYGW_VERSION) -> Path:
@@ -515,8 +524,7 @@ class Stack:
         )
 
     def install(self) -> None:
-        install_neo4j(self.cache, self.neo4j_version)
-        install_versitygw(self.cache)
+        install(self.cache, (self.neo4j_version,))
 
     def start(self) -> None:
         self.install()

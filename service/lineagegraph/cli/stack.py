@@ -51,9 +51,7 @@ def install_command(args: argparse.Namespace) -> int:
     cache = load_settings().cache_dir.resolve()
     # the binaries only: no data folder, no credentials (those are `stack up`'s)
     versions = [mod.NEO4J_VERSION, mod.NEO4J_NEXT_VERSION] if args.next else [mod.NEO4J_VERSION]
-    for version in versions:
-        mod.install_neo4j(cache, version)
-    mod.install_versitygw(cache)
+    mod.install(cache, versions)
     return 0
 
 
