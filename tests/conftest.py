@@ -74,12 +74,22 @@ def _from_environment() -> Endpoints | None:
     )
 
 
+def _stack_cache() -> Path:
+    """Where deploy/local keeps the servers' binaries (as `make` sets it)."""
+    return Path(os.environ.get("LINEAGE_CACHE_DIR", ROOT / ".cache"))
+
+
+@pytest.fixture(scope="session")
+def stack_cache() -> Path:
+    return _stack_cache()
+
+
 def _from_local_stack(resources: ExitStack) -> Endpoints:
     from lineagegraph.cli._localstack import stack_module
 
     mod = stack_module()
     base = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="lineage-test-")))
-    cache = Path(os.environ.get("LINEAGE_CACHE_DIR", ROOT / ".cache"))
+    cache = _stack_cache()
     version = os.environ.get("LINEAGE_TEST_NEO4J_VERSION", mod.NEO4J_VERSION)
     stack = resources.enter_context(mod.throwaway_stack(base, cache, version))
     return Endpoints(

@@ -1,4 +1,4 @@
-"""What the Cypher compatibility tests share: planning a catalog statement, and its deprecations."""
+"""What the Cypher compatibility tests share: planning a catalog statement, its deprecations."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ def explain(driver: neo4j.Driver, database: str, query: Query, prefix: str = "")
         result = session.run(prefix + "EXPLAIN " + query.text, dict.fromkeys(query.params))
         summary = result.consume()
     assert summary.plan is not None, query.key
+    return deprecations(summary)
+
+
+def deprecations(summary: neo4j.ResultSummary) -> list[str]:
+    """The deprecation notices among a statement's GQL statuses, as text."""
     return [
         f"{status.gql_status}: {status.status_description}"
         for status in summary.gql_status_objects

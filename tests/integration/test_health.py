@@ -17,8 +17,6 @@ from lineagegraph.cli._localstack import stack_module
 from lineagegraph.config import load_settings
 from tests.conftest import LiveService, run_service
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def test_ready_with_both_servers(live_service: LiveService, http: httpx.Client):
     assert http.get(f"{live_service.url}/healthz").json() == {"status": "ok"}
@@ -38,13 +36,12 @@ def test_migrations_are_recorded_and_idempotent(settings, driver, catalog):
 
 
 @pytest.fixture
-def own_stack() -> Iterator[Any]:
+def own_stack(stack_cache: Path) -> Iterator[Any]:
     """A stack of its own: this test kills its Neo4j."""
     mod = stack_module()
-    cache = Path(os.environ.get("LINEAGE_CACHE_DIR", ROOT / ".cache"))
     with tempfile.TemporaryDirectory(prefix="lineage-kill-") as base:
         try:
-            with mod.throwaway_stack(Path(base), cache) as stack:
+            with mod.throwaway_stack(Path(base), stack_cache) as stack:
                 yield stack
         except mod.StackError as exc:
             pytest.fail(f"could not start the local stack from deploy/local: {exc}")

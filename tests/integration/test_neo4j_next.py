@@ -6,7 +6,8 @@ the newest calendar release checked (``NEO4J_NEXT_VERSION`` in deploy/local/stac
 newer) with Cypher 25 as its default language, as later releases will have it, and checks that
 every catalog statement plans there in both languages without a deprecation notice, that the
 migrations give the same schema, and that a lineage scenario gives the same answers as on 5.26.
-``LINEAGE_TEST_NEO4J_VERSION=<version> make test`` runs the whole suite on another release.
+``LINEAGE_TEST_NEO4J_VERSION=<version> make test`` runs the whole suite on another release;
+``LINEAGE_TEST_NEO4J_NEXT_VERSION`` picks the release of this module.
 """
 
 from __future__ import annotations
@@ -33,21 +34,19 @@ from tests.integration.graph_helpers import (
     registered,
     started,
 )
-from tests.integration.neo4j_compat import DEPRECATION, explain
+from tests.integration.neo4j_compat import deprecations, explain
 
 CATALOG = Catalog.load()
-ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "neo4j"
 
 
 @pytest.fixture(scope="module")
-def next_driver() -> Iterator[neo4j.Driver]:
+def next_driver(stack_cache: Path) -> Iterator[neo4j.Driver]:
     """A driver for the newest calendar release, migrations applied, the graph empty."""
     from lineagegraph.cli._localstack import stack_module
 
     mod = stack_module()
     version = os.environ.get("LINEAGE_TEST_NEO4J_NEXT_VERSION", mod.NEO4J_NEXT_VERSION)
-    cache = Path(os.environ.get("LINEAGE_CACHE_DIR", ROOT / ".cache"))
     with tempfile.TemporaryDirectory(prefix="lineage-test-next-") as home:
         server = mod.Neo4jServer(
             Path(home),
@@ -55,7 +54,7 @@ def next_driver() -> Iterator[neo4j.Driver]:
             None,
             heap="512m",
             pagecache="128m",
-            cache=cache,
+            cache=stack_cache,
             version=version,
             settings={"db.query.default_language": "CYPHER_25"},
         )
@@ -127,11 +126,7 @@ def test_no_migration_statement_is_deprecated(
     notices = []
     for statement in statements:
         _, summary, _ = on.execute_query(statement, database_=database)
-        notices += [
-            f"{statement}: {status.gql_status} {status.status_description}"
-            for status in summary.gql_status_objects
-            if status.gql_status.startswith(DEPRECATION)
-        ]
+        notices += [f"{statement}: {notice}" for notice in deprecations(summary)]
     assert notices == []
 
 
